@@ -1,0 +1,1 @@
+"""Civilized-city creation: criteria, inspections, supervision orders, outreach."""

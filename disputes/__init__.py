@@ -1,0 +1,1 @@
+"""The party secretary's dispute clinic."""

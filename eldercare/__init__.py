@@ -1,0 +1,1 @@
+"""Elderly care facilities, home adaptation and medical-care integration."""

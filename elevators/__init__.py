@@ -1,0 +1,1 @@
+"""Elevator retrofits decided by owners' consent."""

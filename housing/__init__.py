@@ -1,0 +1,1 @@
+"""Estates, buildings, households, residents and the three estate management modes."""

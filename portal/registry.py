@@ -1,0 +1,161 @@
+"""What the practice apps offer the portal, registered in each AppConfig.ready().
+
+`portal` never imports a practice app: it asks this registry. Apps depend downwards
+only, so anything that crosses apps (a dashboard tile, an export, "turn this into a
+dispute") is looked up here by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from typing import Any
+
+
+class RegistryError(Exception):
+    """A registration that cannot be honoured (duplicate name, unknown dependency, cycle)."""
+
+
+@dataclass(frozen=True)
+class CaseKind:
+    """A kind of case: its model, reference prefix and how residents see it."""
+
+    name: str
+    model: type
+    prefix: str
+    label: Any
+    label_plural: Any
+    icon: str = "bi-folder"
+    resident_visible: bool = False
+
+
+@dataclass(frozen=True)
+class DashboardProvider:
+    """KPI tiles and breakdowns for an area and period, computed in the database."""
+
+    name: str
+    label: Any
+    tiles: Callable[..., list]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ExportProvider:
+    """A filtered queryset and the columns one of an app's lists can export."""
+
+    name: str
+    label: Any
+    queryset: Callable[..., Any]
+    columns: tuple = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """A demo loader or load generator: a callable run after the steps it depends on."""
+
+    name: str
+    run: Callable[..., Any]
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HandOverTarget:
+    """An action another app may offer by name, e.g. `dispute_from`."""
+
+    name: str
+    label: Any
+    create: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry of the main navigation, shown to users for whom `visible(user)` holds."""
+
+    name: str
+    label: Any
+    url_name: str
+    visible: Callable[[Any], bool]
+    order: int = 100
+
+
+@dataclass
+class Registry:
+    """One table per kind of contribution, keyed by name."""
+
+    case_kinds: dict[str, CaseKind] = field(default_factory=dict)
+    dashboard_providers: dict[str, DashboardProvider] = field(default_factory=dict)
+    export_providers: dict[str, ExportProvider] = field(default_factory=dict)
+    demo_loaders: dict[str, Step] = field(default_factory=dict)
+    load_generators: dict[str, Step] = field(default_factory=dict)
+    hand_over_targets: dict[str, HandOverTarget] = field(default_factory=dict)
+    nav_items: dict[str, NavItem] = field(default_factory=dict)
+
+    def _add(self, table: dict, item) -> None:
+        if item.name in table:
+            raise RegistryError(f"{item.name!r} is registered twice")
+        table[item.name] = item
+
+    def add_case_kind(self, kind: CaseKind) -> None:
+        prefixes = {k.prefix for k in self.case_kinds.values()}
+        if kind.prefix in prefixes:
+            raise RegistryError(f"reference prefix {kind.prefix!r} is already used")
+        self._add(self.case_kinds, kind)
+
+    def add_dashboard_provider(self, provider: DashboardProvider) -> None:
+        self._add(self.dashboard_providers, provider)
+
+    def add_export_provider(self, provider: ExportProvider) -> None:
+        self._add(self.export_providers, provider)
+
+    def add_demo_loader(self, step: Step) -> None:
+        self._add(self.demo_loaders, step)
+
+    def add_load_generator(self, step: Step) -> None:
+        self._add(self.load_generators, step)
+
+    def add_hand_over_target(self, target: HandOverTarget) -> None:
+        self._add(self.hand_over_targets, target)
+
+    def add_nav_item(self, item: NavItem) -> None:
+        self._add(self.nav_items, item)
+
+    def hand_over_target(self, name: str) -> HandOverTarget | None:
+        """The target registered under `name`, or None when its app is not installed."""
+        return self.hand_over_targets.get(name)
+
+    def nav_for(self, user) -> list[NavItem]:
+        items = (i for i in self.nav_items.values() if i.visible(user))
+        return sorted(items, key=lambda i: (i.order, i.name))
+
+    def dashboard_for(self) -> list[DashboardProvider]:
+        return sorted(self.dashboard_providers.values(), key=lambda p: (p.order, p.name))
+
+
+def in_dependency_order(steps: dict[str, Step]) -> list[Step]:
+    """Steps sorted so each runs after those it depends on; ties keep name order."""
+    sorter: TopologicalSorter = TopologicalSorter()
+    for name in sorted(steps):
+        missing = [d for d in steps[name].depends_on if d not in steps]
+        if missing:
+            raise RegistryError(f"{name!r} depends on unregistered {', '.join(missing)}")
+        sorter.add(name, *steps[name].depends_on)
+    try:
+        sorter.prepare()
+    except CycleError as exc:
+        raise RegistryError(f"dependency cycle: {exc.args[1]}") from exc
+    ordered: list[Step] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        ordered.extend(steps[n] for n in ready)
+        sorter.done(*ready)
+    return ordered
+
+
+def run_steps(steps: dict[str, Step], **kwargs) -> Iterable[tuple[Step, Any]]:
+    """Run every step in dependency order, yielding each with what it returned."""
+    for step in in_dependency_order(steps):
+        yield step, step.run(**kwargs)
+
+
+registry = Registry()

@@ -1,0 +1,1 @@
+"""Rest stations for outdoor workers."""

@@ -1,0 +1,55 @@
+"""Shared test set-up: real database, real HTTP through the test client."""
+
+import io
+import os
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.fixturenames.insert(0, "_needs_postgres")
+
+
+@pytest.fixture
+def _needs_postgres(django_db_blocker):
+    """Skip on SQLite for local runs; under CI a missing PostgreSQL is a failure."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        message = f"needs PostgreSQL, the database is {connection.vendor}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def demo_data(db):
+    """Everything `load_demo` builds, loaded through the registered loaders."""
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo_admin(demo_data):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="admin")
