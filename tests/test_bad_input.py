@@ -3,37 +3,60 @@
 import pytest
 from django.urls import reverse
 
+from portal.models import User
+
 pytestmark = pytest.mark.django_db
 
-# (url name, needs login, empty data, malformed data)
+MALFORMED_AREA = {"role": "no-such-role", "area": "not-a-number"}
+
+# (url name, who is logged in, URL arguments, malformed data); each is also sent empty.
 FORMS = [
-    ("login", False, {}, {"username": "x" * 500, "password": "\x00"}),
-    ("password_reset", False, {}, {"email": "not-an-address"}),
+    ("login", None, None, {"username": "x" * 500, "password": "\x00"}),
+    ("password_reset", None, None, {"email": "not-an-address"}),
     (
         "password_change",
-        True,
-        {},
+        "admin",
+        None,
         {"old_password": "wrong", "new_password1": "a", "new_password2": "b"},
     ),
+    (
+        "portal:register",
+        None,
+        None,
+        {
+            "display_name": "x" * 300,
+            "phone": "12345",
+            "community": "0",
+            "password1": "1",
+            "password2": "2",
+        },
+    ),
+    ("portal:my_account", "resident.wangpeng", None, {"display_name": "", "email": "@@"}),
+    (
+        "portal:account_create",
+        "secretary.tuanjie",
+        None,
+        {"display_name": "", "phone": "+1 555 0100", **MALFORMED_AREA},
+    ),
+    ("portal:membership_grant", "secretary.tuanjie", "resident.wangpeng", MALFORMED_AREA),
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "needs_login", "empty", "malformed"), FORMS, ids=[f[0] for f in FORMS]
-)
+@pytest.mark.parametrize(("name", "login", "target", "malformed"), FORMS, ids=[f[0] for f in FORMS])
 def test_empty_and_malformed_input_is_a_form_error(
-    client, demo_admin, name, needs_login, empty, malformed
+    client, demo_data, name, login, target, malformed
 ):
-    if needs_login:
-        client.force_login(demo_admin)
-    for data in (empty, malformed):
-        response = client.post(reverse(name), data)
+    if login:
+        client.force_login(User.objects.get(username=login))
+    args = [User.objects.get(username=target).pk] if target else []
+    for data in ({}, malformed):
+        response = client.post(reverse(name, args=args), data)
 
         assert response.status_code == 200, (name, data)
         assert response.context["form"].errors, (name, data)
 
 
-def test_malformed_values_are_kept_on_the_form(client, demo_admin):
+def test_malformed_values_are_kept_on_the_form(client, demo_data):
     response = client.post(reverse("password_reset"), {"email": "not-an-address"})
 
     assert 'value="not-an-address"' in response.content.decode()

@@ -44,6 +44,9 @@ def sample_url(name: str, pattern: URLPattern, overrides: dict | None = None) ->
             continue
         converter_name = type(converters.get(arg)).__name__.lower().removesuffix("converter")
         kwargs[arg] = SAMPLE_ARGS.get(arg, SAMPLE_ARGS.get(converter_name, "sample"))
+    regex = pattern.pattern.regex
+    if regex.groups > len(regex.groupindex):  # unnamed groups, e.g. admin history pages
+        return reverse(name, args=[1] * (regex.groups - len(regex.groupindex)))
     try:
         return reverse(name, kwargs=kwargs)
     except NoReverseMatch as exc:

@@ -1,0 +1,116 @@
+"""Forms for accounts and memberships; they word errors, services enforce rules."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from .models import Area
+from .personal import normalise_phone, validate_mobile
+from .querysets import area_labels
+from .roles import Role
+from .scope import grantable_areas, grantable_roles, may_grant
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    """Areas shown with their place in the tree, labelled in one query."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._labels = None
+
+    def label_from_instance(self, obj):
+        if self._labels is None:
+            self._labels = area_labels(self.queryset)
+        return self._labels.get(obj.pk, obj.name)
+
+
+class PhoneField(forms.CharField):
+    default_validators = [validate_mobile]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Mobile phone"))
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+
+    def to_python(self, value):
+        return normalise_phone(super().to_python(value))
+
+
+class RoleAtAreaForm(forms.Form):
+    """A role and the area it is held at, limited to what the actor may grant."""
+
+    role = forms.ChoiceField(label=_("Role"))
+    area = AreaChoiceField(queryset=Area.objects.none(), label=_("Where"))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        roles = grantable_roles(actor)
+        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+        areas = Area.objects.none()
+        for role in roles:
+            areas = areas | grantable_areas(actor, role)
+        self.fields["area"].queryset = areas.order_by("path")
+        self.fields["area"].help_text = _(
+            "Residents, staff and party secretaries belong to a community; grid workers to a grid."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        role, area = cleaned.get("role"), cleaned.get("area")
+        if role and area and not may_grant(self.actor, role, area):
+            self.add_error(
+                "area",
+                forms.ValidationError(
+                    _("A %(role)s cannot be placed at %(area)s."),
+                    code="wrong_level",
+                    params={"role": Role(role).label, "area": area.name},
+                ),
+            )
+        return cleaned
+
+
+class AccountCreateForm(RoleAtAreaForm):
+    display_name = forms.CharField(label=_("Name"), max_length=100)
+    phone = PhoneField(help_text=_("The phone number is the login name."))
+
+    field_order = ["display_name", "phone", "role", "area"]
+
+
+class RegistrationForm(forms.Form):
+    display_name = forms.CharField(label=_("Your name"), max_length=100)
+    phone = PhoneField(help_text=_("You will log in with this number."))
+    community = AreaChoiceField(
+        queryset=Area.objects.communities().order_by("path"), label=_("Your community")
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Name"), max_length=100)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        help_text=_("Optional; needed only to reset your password yourself."),
+    )

@@ -1,0 +1,256 @@
+"""Who may do what to which rows: the one permission table, `visible_to` and `can`.
+
+Reach comes only from active memberships:
+- area roles (grid worker … official) reach rows whose area lies in their area's subtree;
+- a programme officer does the same, but only for its programme's kinds;
+- an organisation member reaches rows assigned to its organisation;
+- a resident reaches only rows it filed or is a party to (the role gives no area reach).
+No membership, no rows; superusers see everything. Every scoped queryset derives from
+`ScopedQuerySet` and names its kind, its area field and, where they exist, what
+"assigned to an organisation" and "owned by a user" mean for its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from .roles import Action, AreaLevel, Role
+
+ANY_KIND = "*"
+ACCOUNT = "portal.account"
+NOTHING = Q(pk__in=[])
+
+_ALL = frozenset(Action)
+_NONE: frozenset = frozenset()
+_WORK = frozenset({Action.VIEW, Action.CREATE, Action.CHANGE, Action.ASSIGN, Action.CLOSE})
+_ACCOUNTS = frozenset({Action.VIEW, Action.CREATE, Action.CHANGE})
+
+# role -> case kind ("app.model", or ANY_KIND) -> the actions it allows.
+# A kind's own entry replaces the ANY_KIND entry for that role.
+PERMISSIONS: dict[str, dict[str, frozenset]] = {
+    Role.RESIDENT: {ANY_KIND: frozenset({Action.VIEW, Action.CREATE}), ACCOUNT: _NONE},
+    Role.GRID_WORKER: {
+        ANY_KIND: frozenset({Action.VIEW, Action.CREATE, Action.CHANGE}),
+        ACCOUNT: _NONE,
+    },
+    Role.COMMUNITY_STAFF: {ANY_KIND: _ALL, ACCOUNT: _ACCOUNTS},
+    Role.PARTY_SECRETARY: {ANY_KIND: _ALL, ACCOUNT: _ACCOUNTS},
+    Role.SUBDISTRICT_STAFF: {ANY_KIND: _WORK | {Action.EXPORT}, ACCOUNT: _ACCOUNTS},
+    Role.PROGRAMME_OFFICER: {ANY_KIND: _ALL - {Action.CREATE}, ACCOUNT: _NONE},
+    Role.OFFICIAL: {ANY_KIND: frozenset({Action.VIEW, Action.EXPORT}), ACCOUNT: _NONE},
+    Role.ORGANISATION_MEMBER: {ANY_KIND: frozenset({Action.VIEW, Action.CHANGE}), ACCOUNT: _NONE},
+}
+
+AREA_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.COMMUNITY_STAFF,
+        Role.PARTY_SECRETARY,
+        Role.SUBDISTRICT_STAFF,
+        Role.PROGRAMME_OFFICER,
+        Role.OFFICIAL,
+    }
+)
+
+# The level of area each role's membership is held at.
+ROLE_LEVELS: dict[str, frozenset] = {
+    Role.RESIDENT: frozenset({AreaLevel.COMMUNITY}),
+    Role.GRID_WORKER: frozenset({AreaLevel.GRID}),
+    Role.COMMUNITY_STAFF: frozenset({AreaLevel.COMMUNITY}),
+    Role.PARTY_SECRETARY: frozenset({AreaLevel.COMMUNITY}),
+    Role.SUBDISTRICT_STAFF: frozenset({AreaLevel.SUBDISTRICT}),
+    Role.PROGRAMME_OFFICER: frozenset({AreaLevel.DISTRICT, AreaLevel.CITY}),
+    Role.OFFICIAL: frozenset({AreaLevel.DISTRICT, AreaLevel.CITY, AreaLevel.PROVINCE}),
+    Role.ORGANISATION_MEMBER: frozenset(),
+}
+
+# Which roles a member of each role may grant (create accounts for) inside its area.
+GRANTS: dict[str, frozenset] = {
+    Role.COMMUNITY_STAFF: frozenset({Role.RESIDENT, Role.GRID_WORKER}),
+    Role.PARTY_SECRETARY: frozenset({Role.RESIDENT, Role.GRID_WORKER}),
+    Role.SUBDISTRICT_STAFF: frozenset(
+        {Role.RESIDENT, Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.PARTY_SECRETARY}
+    ),
+}
+
+
+def programme_of(kind: str) -> str:
+    return kind.split(".", 1)[0]
+
+
+def allows(role: str, kind: str, action: str, programme: str = "") -> bool:
+    """Does the permission table let `role` do `action` to rows of `kind`?"""
+    table = PERMISSIONS.get(role, {})
+    if role == Role.PROGRAMME_OFFICER and kind != ACCOUNT and programme_of(kind) != programme:
+        return False
+    return action in table.get(kind, table.get(ANY_KIND, _NONE))
+
+
+def active_memberships(user) -> list:
+    """The user's active memberships with their area and organisation, once per request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_portal_memberships", None)
+    if cached is None:
+        membership_model = apps.get_model("portal", "Membership")
+        cached = list(
+            membership_model.objects.filter(user=user, ended_at__isnull=True).select_related(
+                "area", "organisation__area"
+            )
+        )
+        user._portal_memberships = cached
+    return cached
+
+
+def forget_memberships(user) -> None:
+    """Drop the cached memberships after they change."""
+    user.__dict__.pop("_portal_memberships", None)
+
+
+def roles_of(user) -> set[str]:
+    return {m.role for m in active_memberships(user)}
+
+
+@dataclass
+class Reach:
+    """Where a user's rows of one kind come from, for one action."""
+
+    everything: bool = False
+    area_paths: set[str] = field(default_factory=set)
+    organisation_ids: set[int] = field(default_factory=set)
+    own: bool = False
+
+
+def reach(user, kind: str, action: str = Action.VIEW) -> Reach:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Reach()
+    if user.is_superuser:
+        return Reach(everything=True)
+    result = Reach()
+    for membership in active_memberships(user):
+        if not allows(membership.role, kind, action, membership.programme):
+            continue
+        if membership.role in AREA_ROLES:
+            result.area_paths.add(membership.area.path)
+        elif membership.role == Role.ORGANISATION_MEMBER:
+            result.organisation_ids.add(membership.organisation_id)
+        elif membership.role == Role.RESIDENT:
+            result.own = True
+    return result
+
+
+def may(user, action: str, kind: str) -> bool:
+    """May the user do `action` to some rows of `kind` (e.g. to show a button)?"""
+    r = reach(user, kind, action)
+    return r.everything or bool(r.area_paths or r.organisation_ids or r.own)
+
+
+def under_paths_q(paths, lookup: str = "path") -> Q:
+    """Rows whose `lookup` lies in any of the subtrees rooted at `paths`."""
+    q = NOTHING
+    for path in paths:
+        q |= Q(**{f"{lookup}__startswith": path})
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that can restrict itself to what a user may see or do."""
+
+    scope_kind = ""
+    area_field = "community"
+
+    def in_areas(self, paths: set[str]) -> Q:
+        area_model = apps.get_model("portal", "Area")
+        return Q(**{f"{self.area_field}__in": area_model.objects.filter(under_paths_q(paths))})
+
+    def assigned_to(self, user, organisation_ids: set[int]) -> Q:
+        return NOTHING
+
+    def owned_by(self, user) -> Q:
+        return NOTHING
+
+    def visible_to(self, user, action: str = Action.VIEW):
+        """The rows `user` may see (or, with `action`, act on); none when in doubt."""
+        if not self.scope_kind:
+            raise NotImplementedError(f"{type(self).__name__} names no scope_kind")
+        r = reach(user, self.scope_kind, action)
+        if r.everything:
+            return self.all()
+        q = NOTHING
+        if r.area_paths:
+            q |= self.in_areas(r.area_paths)
+        if r.organisation_ids:
+            q |= self.assigned_to(user, r.organisation_ids)
+        if r.own:
+            q |= self.owned_by(user)
+        return self.filter(q)
+
+
+def can(user, action: str, obj) -> bool:
+    """May `user` do `action` to `obj`? Answered by the same filter as `visible_to`."""
+    queryset = type(obj)._default_manager.all()
+    return queryset.visible_to(user, action).filter(pk=obj.pk).exists()
+
+
+def get_visible_or_404(queryset, user, action: str = Action.VIEW, **lookup):
+    """The one row `lookup` names if `user` may `action` it; otherwise 404, never 403."""
+    try:
+        return queryset.visible_to(user, action).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+
+
+# --- Accounts -------------------------------------------------------------------
+
+
+def _granting_memberships(actor, role: str):
+    return [m for m in active_memberships(actor) if role in GRANTS.get(m.role, ())]
+
+
+def may_grant(actor, role: str, area) -> bool:
+    """May `actor` give `role` at `area` (create such an account or membership)?"""
+    if area is None or area.level not in ROLE_LEVELS.get(role, ()):
+        return False
+    if actor.is_superuser:
+        return True
+    return any(area.path.startswith(m.area.path) for m in _granting_memberships(actor, role))
+
+
+def grantable_roles(actor) -> list[str]:
+    if actor.is_superuser:
+        return [r for r in Role.values if r != Role.ORGANISATION_MEMBER]
+    granted = set().union(*(GRANTS.get(m.role, ()) for m in active_memberships(actor)))
+    return [r for r in Role.values if r in granted]
+
+
+def grantable_areas(actor, role: str):
+    """The areas at which `actor` may grant `role`."""
+    area_model = apps.get_model("portal", "Area")
+    areas = area_model.objects.filter(level__in=ROLE_LEVELS.get(role, ()))
+    if actor.is_superuser:
+        return areas
+    paths = {m.area.path for m in _granting_memberships(actor, role)}
+    return areas.filter(under_paths_q(paths))
+
+
+def account_manageable(actor, target) -> bool:
+    """May `actor` reset, deactivate or change the memberships of `target`?
+
+    Only when every active membership of the target is one the actor could have
+    granted: a community's staff cannot touch an official who also lives there.
+    """
+    if target.pk == actor.pk or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    if target.is_superuser or target.is_staff:
+        return False
+    memberships = list(target.memberships.filter(ended_at__isnull=True).select_related("area"))
+    return bool(memberships) and all(
+        m.area is not None and may_grant(actor, m.role, m.area) for m in memberships
+    )
