@@ -206,9 +206,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # Form throttles (django-ratelimit) then count per process: good enough for one
-    # machine; production sets REDIS_URL and counts across all web nodes.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# django-ratelimit's list of supported caches predates Django's own RedisCache, whose
+# incr() is Redis INCR and so atomic, as the library needs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    # Without Redis, form throttles count per process: good enough for one machine;
+    # production sets REDIS_URL and counts across all web nodes.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # --- E-mail ----------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.org:587; console by default.
