@@ -1,6 +1,7 @@
 """List filters of the core pages."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +12,15 @@ from .roles import Role
 
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or phone"), method="search")
-    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices, method="by_role")
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    role = django_filters.ChoiceFilter(
+        label=_("Role"), choices=Role.choices, method="by_role", empty_label=_("All roles")
+    )
+    is_active = django_filters.BooleanFilter(
+        label=_("Status"),
+        widget=forms.Select(
+            choices=[("", _("All")), ("true", _("active")), ("false", _("deactivated"))]
+        ),
+    )
 
     class Meta:
         model = User

@@ -341,3 +341,15 @@ def test_memberships_cannot_hold_both_an_area_and_an_organisation(world):
             area=world.areas["grid_a1"],
             organisation=world.organisation,
         )
+
+
+def test_the_account_list_filters_deactivated_accounts(client, world):
+    world.users["resident"].is_active = False
+    world.users["resident"].save()
+    client.force_login(world.users["own_staff"])
+
+    listed = client.get(reverse("portal:account_list"), {"is_active": "false"}).context[
+        "object_list"
+    ]
+
+    assert [u.username for u in listed] == ["resident"]
