@@ -1,7 +1,7 @@
 """What every page of the shell needs: navigation for this user and the text size."""
 
 from .registry import registry
-from .views import TEXT_SIZE_COOKIE
+from .views.shell import TEXT_SIZE_COOKIE
 
 
 def shell(request):

@@ -1,10 +1,11 @@
 """Reads of the core models, each starting from what the user may see."""
 
+from django.db import models
 from django.db.models import Q
 from treebeard.mp_tree import MP_NodeManager, MP_NodeQuerySet
 
-from .roles import AreaLevel
-from .scope import ACCOUNT, ScopedQuerySet, under_paths_q
+from .roles import Action, AreaLevel
+from .scope import ACCOUNT, NOTHING, ScopedQuerySet, active_memberships, reach, under_paths_q
 
 
 class AreaQuerySet(MP_NodeQuerySet):
@@ -81,3 +82,91 @@ def area_labels(areas) -> dict[int, str]:
             " › ".join([*chain[2:], a.name]) if len(chain) > 2 else " › ".join([*chain, a.name])
         )
     return labels
+
+
+class CaseReach:
+    """How case rows are reached, for `Case` itself (prefix "") or a kind's model ("case__")."""
+
+    case_prefix = ""
+
+    def in_areas(self, paths):
+        from .models import Area
+
+        return Q(**{f"{self.case_prefix}community__in": Area.objects.filter(under_paths_q(paths))})
+
+    def assigned_to(self, user, organisation_ids):
+        p = self.case_prefix
+        return Q(**{f"{p}organisation_id__in": organisation_ids}) | Q(**{f"{p}handler": user})
+
+    def owned_by(self, user):
+        from .models import CaseParty
+
+        p = self.case_prefix
+        party_cases = CaseParty.objects.filter(user=user).values("case_id")
+        return Q(**{f"{p}filed_by": user}) | Q(**{f"{p}pk__in": party_cases})
+
+
+class CaseKindQuerySet(CaseReach, ScopedQuerySet):
+    """Base queryset of an app's case model (the one with `case = OneToOneField(Case)`).
+
+    Subclasses set `scope_kind`; scope follows the shared case row.
+    """
+
+    case_prefix = "case__"
+
+    def open(self):
+        return self.filter(case__closed_at__isnull=True)
+
+
+class CaseQuerySet(CaseReach, models.QuerySet):
+    """Cases of every kind at once: each kind's rows by that kind's reach, in one query."""
+
+    def visible_to(self, user, action: str = Action.VIEW):
+        from .registry import registry
+
+        by_reach: dict = {}
+        for kind in registry.case_kinds:
+            r = reach(user, kind, action)
+            if r.everything:
+                return self.all()
+            key = (frozenset(r.area_paths), frozenset(r.organisation_ids), r.own)
+            by_reach.setdefault(key, []).append(kind)
+        q = NOTHING
+        for (paths, organisation_ids, own), kinds in by_reach.items():
+            kind_q = NOTHING
+            if paths:
+                kind_q |= self.in_areas(paths)
+            if organisation_ids:
+                kind_q |= self.assigned_to(user, organisation_ids)
+            if own:
+                kind_q |= self.owned_by(user)
+            if kind_q != NOTHING:
+                q |= Q(kind__in=kinds) & kind_q
+        return self.filter(q)
+
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+    def overdue(self, *, now):
+        return self.open().filter(due_at__lt=now)
+
+    def filed_or_joined_by(self, user):
+        return self.filter(self.owned_by(user))
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Follow-ups for this user, or for a role the user holds at that area or organisation."""
+        q = Q(assignee=user)
+        for m in active_memberships(user):
+            if m.area_id:
+                q |= Q(assignee_role=m.role, assignee_area_id=m.area_id)
+            if m.organisation_id:
+                q |= Q(assignee_role=m.role, assignee_organisation_id=m.organisation_id)
+        return self.filter(q)
+
+    def due(self, *, now):
+        return self.filter(state="scheduled", due_at__lte=now)
+
+    def pending(self):
+        return self.filter(state__in=["scheduled", "sent"])

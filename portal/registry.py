@@ -19,15 +19,40 @@ class RegistryError(Exception):
 
 @dataclass(frozen=True)
 class CaseKind:
-    """A kind of case: its model, reference prefix and how residents see it."""
+    """A kind of case: its model, reference prefix, statuses and how residents see it.
+
+    `model` has `case = OneToOneField(Case, primary_key=True)`, so its pk is the case's.
+    `statuses` is a TextChoices class; `initial_status` is where new cases start.
+    `rule_kind` names the RuleKind whose payload sets due dates and reminder lead time.
+    `detail_url_name` takes the case pk as `pk`.
+    """
 
     name: str
     model: type
     prefix: str
     label: Any
     label_plural: Any
-    icon: str = "bi-folder"
+    statuses: Any
+    initial_status: str
+    rule_kind: str
+    detail_url_name: str
     resident_visible: bool = False
+
+    def status_label(self, value: str) -> str:
+        try:
+            return self.statuses(value).label
+        except ValueError:
+            return value
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """A kind of rule set: what its payload must hold, and the built-in default."""
+
+    name: str
+    label: Any
+    validate: Callable[[dict], dict]
+    default: dict
 
 
 @dataclass(frozen=True)
@@ -84,6 +109,7 @@ class Registry:
     """One table per kind of contribution, keyed by name."""
 
     case_kinds: dict[str, CaseKind] = field(default_factory=dict)
+    rule_kinds: dict[str, RuleKind] = field(default_factory=dict)
     dashboard_providers: dict[str, DashboardProvider] = field(default_factory=dict)
     export_providers: dict[str, ExportProvider] = field(default_factory=dict)
     demo_loaders: dict[str, Step] = field(default_factory=dict)
@@ -101,6 +127,13 @@ class Registry:
         if kind.prefix in prefixes:
             raise RegistryError(f"reference prefix {kind.prefix!r} is already used")
         self._add(self.case_kinds, kind)
+
+    def add_rule_kind(self, kind: RuleKind) -> None:
+        self._add(self.rule_kinds, kind)
+
+    def case_kind_for_reference(self, reference: str) -> CaseKind | None:
+        prefix = reference.split("-", 1)[0].upper()
+        return next((k for k in self.case_kinds.values() if k.prefix == prefix), None)
 
     def add_dashboard_provider(self, provider: DashboardProvider) -> None:
         self._add(self.dashboard_providers, provider)

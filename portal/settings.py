@@ -219,6 +219,8 @@ if not REDIS_URL:
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# The portal's address as users reach it, for links in e-mails (no trailing slash).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -245,7 +247,11 @@ CELERY_TASK_ROUTES = {
     "*.tasks.scan_*": {"queue": "reminders"},
     "*.tasks.export_*": {"queue": "exports"},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "due-follow-ups": {"task": "portal.tasks.scan_due_follow_ups", "schedule": 60.0},
+    "overdue-cases": {"task": "portal.tasks.scan_overdue_cases", "schedule": 300.0},
+    "outbox": {"task": "portal.tasks.scan_outbox", "schedule": 300.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
 # --- Security --------------------------------------------------------------

@@ -5,40 +5,43 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from .views import accounts, cases, shell
 
 portal_patterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("ui/text-size/", views.text_size, name="text_size"),
-    path("health/", views.health, name="health"),
-    path("accounts/me/", views.MyAccountView.as_view(), name="my_account"),
-    path("accounts/register/", views.RegisterView.as_view(), name="register"),
-    path("people/accounts/", views.AccountListView.as_view(), name="account_list"),
-    path("people/accounts/new/", views.AccountCreateView.as_view(), name="account_create"),
-    path("people/accounts/<int:pk>/", views.AccountDetailView.as_view(), name="account_detail"),
+    path("", shell.HomeView.as_view(), name="home"),
+    path("ui/text-size/", shell.text_size, name="text_size"),
+    path("health/", shell.health, name="health"),
+    path("accounts/me/", accounts.MyAccountView.as_view(), name="my_account"),
+    path("accounts/register/", accounts.RegisterView.as_view(), name="register"),
+    path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),
+    # attachments: added here
+    # exports: added here
+    path("people/accounts/", accounts.AccountListView.as_view(), name="account_list"),
+    path("people/accounts/new/", accounts.AccountCreateView.as_view(), name="account_create"),
+    path("people/accounts/<int:pk>/", accounts.AccountDetailView.as_view(), name="account_detail"),
     path(
         "people/accounts/<int:pk>/reset-password/",
-        views.AccountResetPasswordView.as_view(),
+        accounts.AccountResetPasswordView.as_view(),
         name="account_reset_password",
     ),
     path(
         "people/accounts/<int:pk>/deactivate/",
-        views.AccountDeactivateView.as_view(),
+        accounts.AccountDeactivateView.as_view(),
         name="account_deactivate",
     ),
     path(
         "people/accounts/<int:pk>/reactivate/",
-        views.AccountReactivateView.as_view(),
+        accounts.AccountReactivateView.as_view(),
         name="account_reactivate",
     ),
     path(
         "people/accounts/<int:pk>/memberships/new/",
-        views.MembershipGrantView.as_view(),
+        accounts.MembershipGrantView.as_view(),
         name="membership_grant",
     ),
     path(
         "people/accounts/<int:pk>/memberships/<int:membership>/end/",
-        views.MembershipEndView.as_view(),
+        accounts.MembershipEndView.as_view(),
         name="membership_end",
     ),
 ]
@@ -48,7 +51,7 @@ urlpatterns = [
     # Before Django's own auth URLs, so the one-time-password lock is lifted on change.
     path(
         "accounts/password_change/",
-        views.PasswordChangeView.as_view(),
+        accounts.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

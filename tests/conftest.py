@@ -14,18 +14,9 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def pytest_configure(config):
     from django.conf import settings
 
-    # Tests render templates without running collectstatic first.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # Hashing strength is not under test; speed is welcome.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Throttle counters live in the cache: a prefix per run keeps runs (and xdist
     # workers sharing one Redis) from counting each other's requests.
     settings.CACHES["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
-    settings.WHITENOISE_AUTOREFRESH = True
-    settings.WHITENOISE_USE_FINDERS = True
 
 
 def pytest_collection_modifyitems(config, items):

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from portal import services
 from portal.models import Membership, User
 from portal.roles import Role
+from portal.services import accounts as services
 from tests.factories import PASSWORD, UserFactory, member
 from tests.scope import check_scope
 

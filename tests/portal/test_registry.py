@@ -45,9 +45,22 @@ def test_names_and_reference_prefixes_are_unique():
     with pytest.raises(RegistryError, match="twice"):
         reg.add_demo_loader(step("a"))
 
-    reg.add_case_kind(CaseKind("x", model=object, prefix="JF", label="x", label_plural="xs"))
+    def kind(name):
+        return CaseKind(
+            name,
+            model=object,
+            prefix="JF",
+            label=name,
+            label_plural=name,
+            statuses=None,
+            initial_status="",
+            rule_kind="",
+            detail_url_name="",
+        )
+
+    reg.add_case_kind(kind("x"))
     with pytest.raises(RegistryError, match="prefix"):
-        reg.add_case_kind(CaseKind("y", model=object, prefix="JF", label="y", label_plural="ys"))
+        reg.add_case_kind(kind("y"))
 
 
 def test_navigation_shows_only_items_visible_to_the_user():

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
-from .personal import mask_phone, normalise_phone, validate_mobile
-from .querysets import AreaManager, MembershipQuerySet, OrganisationQuerySet, UserQuerySet
-from .roles import AreaLevel, OrganisationType, Programme, Role
+from ..personal import mask_phone, normalise_phone, validate_mobile
+from ..querysets import AreaManager, MembershipQuerySet, OrganisationQuerySet, UserQuerySet
+from ..roles import AreaLevel, OrganisationType, Programme, Role
 
 
 class PortalUserManager(UserManager.from_queryset(UserQuerySet)):

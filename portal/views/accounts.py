@@ -1,34 +1,26 @@
-"""Pages of the portal shell and of account administration. Views stay thin."""
+"""The user's own account, resident registration and account administration."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_ratelimit.decorators import ratelimit
 
-from . import services
-from .filters import AccountFilter
-from .forms import AccountCreateForm, ProfileForm, RegistrationForm, RoleAtAreaForm
-from .models import Membership, User
-from .net import client_ip_for_ratelimit
-from .querysets import area_labels
-from .roles import Action
-from .scope import ACCOUNT, account_manageable, active_memberships, get_visible_or_404, may
-
-TEXT_SIZE_COOKIE = "text_size"
-TEXT_SIZE_MAX_AGE = 365 * 24 * 60 * 60
+from ..filters import AccountFilter
+from ..forms import AccountCreateForm, ProfileForm, RegistrationForm, RoleAtAreaForm
+from ..models import Membership, User
+from ..net import client_ip_for_ratelimit
+from ..querysets import area_labels
+from ..roles import Action
+from ..scope import ACCOUNT, account_manageable, active_memberships, get_visible_or_404, may
+from ..services import accounts as services
 
 
 def form_error_from(form, error: ValidationError) -> None:
@@ -38,54 +30,6 @@ def form_error_from(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-class HomeView(TemplateView):
-    """The landing page after login; each role's panels are filled by the apps."""
-
-    template_name = "portal/home.html"
-
-    def get_context_data(self, **kwargs):
-        memberships = active_memberships(self.request.user)
-        labels = area_labels(m.area for m in memberships if m.area)
-        return super().get_context_data(
-            memberships=[(m, labels.get(m.area_id) or m.organisation) for m in memberships],
-            **kwargs,
-        )
-
-
-def safe_next(request, fallback: str = "/") -> str:
-    """The `next` the request names, if it stays on this site; else `fallback`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
-@login_not_required
-@require_POST
-def text_size(request):
-    """Switch between normal and large text; remembered in a cookie for a year."""
-    response = HttpResponseRedirect(safe_next(request))
-    if request.POST.get("size") == "large":
-        response.set_cookie(
-            TEXT_SIZE_COOKIE, "large", max_age=TEXT_SIZE_MAX_AGE, samesite="Lax", httponly=True
-        )
-    else:
-        response.delete_cookie(TEXT_SIZE_COOKIE, samesite="Lax")
-    return response
-
-
-@login_not_required
-@require_GET
-@never_cache
-def health(request):
-    """For load balancers: 200 when the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 # --- The user's own account -----------------------------------------------------

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Area, Membership
-from .personal import normalise_phone, validate_mobile
-from .roles import AreaLevel, Role
-from .scope import account_manageable, forget_memberships, may_grant
+from ..models import Area, Membership
+from ..personal import normalise_phone, validate_mobile
+from ..roles import AreaLevel, Role
+from ..scope import account_manageable, forget_memberships, may_grant
 
 # No 0/O, 1/l/I: the password is read off paper, often by an older resident.
 _OTP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"

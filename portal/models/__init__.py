@@ -1,0 +1,25 @@
+"""The core models, one module per concern; import them from here."""
+
+from .accounts import Area, Membership, Organisation, PortalUserManager, User
+from .cases import Attachment, Case, CaseParty, ReferenceCounter, TimelineEntry
+from .exports import ExportJob
+from .followups import FollowUp, Notification, OutboxEmail
+from .rules import RuleSet
+
+__all__ = [
+    "Area",
+    "Attachment",
+    "Case",
+    "CaseParty",
+    "ExportJob",
+    "FollowUp",
+    "Membership",
+    "Notification",
+    "Organisation",
+    "OutboxEmail",
+    "PortalUserManager",
+    "ReferenceCounter",
+    "RuleSet",
+    "TimelineEntry",
+    "User",
+]

@@ -1,0 +1,29 @@
+"""Celery tasks: thin, keyword-only ids, no results kept; each calls one service.
+
+Routing (settings): remind_* and scan_* run on the "reminders" queue, export_* on
+"exports", so a large export never delays a reminder.
+"""
+
+from celery import shared_task
+
+from .services import cases, followups
+
+
+@shared_task(ignore_result=True, time_limit=120, soft_time_limit=100)
+def scan_due_follow_ups():
+    followups.followups_deliver_due()
+
+
+@shared_task(ignore_result=True, time_limit=300, soft_time_limit=280)
+def scan_overdue_cases():
+    cases.cases_escalate_overdue()
+
+
+@shared_task(ignore_result=True, time_limit=300, soft_time_limit=280)
+def scan_outbox():
+    followups.outbox_flush()
+
+
+@shared_task(ignore_result=True, time_limit=60, soft_time_limit=50, acks_late=True)
+def remind_by_email(*, outbox_id: int):
+    followups.outbox_send(outbox_id=outbox_id)
