@@ -9,13 +9,29 @@ class PortalConfig(AppConfig):
     def ready(self):
         from . import demo
         from .registry import NavItem, Step, registry
-        from .roles import Action
-        from .scope import ACCOUNT, may
+        from .roles import Action, Role
+        from .scope import ACCOUNT, may, roles_of
+
+        def is_resident(user):
+            return Role.RESIDENT in roles_of(user)
+
+        def works_cases(user):
+            return user.is_superuser or bool(roles_of(user) - {Role.RESIDENT})
 
         registry.add_demo_loader(Step("portal.places", demo.load_places))
         registry.add_demo_loader(
             Step("portal.accounts", demo.load_accounts, depends_on=("portal.places",))
         )
+        registry.add_demo_loader(
+            Step("portal.follow_ups", demo.load_follow_ups, depends_on=("portal.accounts",))
+        )
+        for name, label, url_name, visible, order in [
+            ("portal.my_requests", _("My requests"), "portal:my_requests", is_resident, 10),
+            ("portal.my_open_cases", _("My open cases"), "portal:my_open_cases", works_cases, 20),
+            ("portal.my_follow_ups", _("My follow-ups"), "portal:my_follow_ups", works_cases, 30),
+            ("portal.search", _("Search"), "portal:search", works_cases, 700),
+        ]:
+            registry.add_nav_item(NavItem(name, label, url_name, visible=visible, order=order))
         registry.add_nav_item(
             NavItem(
                 "portal.accounts",

@@ -402,6 +402,35 @@ def load_accounts(*, today: date) -> list[DemoAccount]:
     return accounts
 
 
+# (assignee, what to do, due in days from loading; 0 = as soon as the portal runs)
+DEMO_FOLLOW_UPS = [
+    ("secretary.tuanjie", "上门看望清怡院独居老人，了解冬季取暖情况（演示）", 0),
+    ("secretary.tuanjie", "回访王鹏、赵花停车位划线落实情况（演示）", 1),
+    ("grid.tuanjie", "网格巡查：核对楼栋长名单（演示）", 7),
+]
+
+
+@transaction.atomic
+def load_follow_ups(*, today: date) -> list[DemoAccount]:
+    """A few follow-ups for Tuanjie's staff; the first falls due at once, so the worker
+    and beat of `make run` deliver it to the bell within a minute or two."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from .models import FollowUp
+
+    for username, reason, days in DEMO_FOLLOW_UPS:
+        user = get_user_model().objects.get(username=username)
+        due = (
+            timezone.now()
+            if days == 0
+            else timezone.make_aware(datetime.combine(today + timedelta(days=days), time(9, 0)))
+        )
+        FollowUp.objects.get_or_create(assignee=user, reason=reason, defaults={"due_at": due})
+    return []
+
+
 def load_all(*, today: date, report=None) -> list[DemoAccount]:
     """Run every registered demo loader in dependency order; the accounts they ensured."""
     from .registry import registry, run_steps

@@ -114,3 +114,88 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("Optional; needed only to reset your password yourself."),
     )
+
+
+# --- Case kit ---------------------------------------------------------------------
+
+
+class CaseCommentForm(forms.Form):
+    comment = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+    public = forms.BooleanField(
+        label=_("Reply to the resident (shown on the status page)"), required=False
+    )
+
+
+class CaseAssignForm(forms.Form):
+    handler = forms.ModelChoiceField(queryset=None, label=_("Handler"), required=False)
+    organisation = forms.ModelChoiceField(
+        queryset=None, label=_("Hand over to an organisation"), required=False
+    )
+    comment = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, handlers, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handlers
+        self.fields["organisation"].queryset = organisations
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("handler") and not cleaned.get("organisation"):
+            raise forms.ValidationError(_("Choose a handler or an organisation."), code="nobody")
+        return cleaned
+
+
+class CaseCloseForm(forms.Form):
+    status = forms.ChoiceField(label=_("Outcome"))
+    comment = forms.CharField(
+        label=_("Reply to the resident"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, statuses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = statuses
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How satisfied are you with the handling?"),
+        coerce=int,
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+        help_text=_("5 is very satisfied, 1 is not satisfied at all."),
+    )
+    solved = forms.TypedChoiceField(
+        label=_("Is the problem solved?"),
+        coerce=lambda value: value == "yes",
+        choices=[("yes", _("Yes, solved")), ("no", _("No, please reopen it"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class StatusLookupForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference number"),
+        max_length=20,
+        help_text=_("As on your receipt, e.g. JF-2026-000123."),
+    )
+    phone = PhoneField(help_text=_("The number you gave when you filed it."))
+
+    def clean_reference(self):
+        return self.cleaned_data["reference"].strip().upper()
+
+
+class FollowUpDoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -15,6 +15,7 @@ PUBLIC_URL_NAMES = frozenset(
         "portal:text_size",
         "portal:health",
         "portal:register",
+        "portal:status",
         "admin:login",
     }
 )

@@ -170,3 +170,16 @@ class FollowUpQuerySet(models.QuerySet):
 
     def pending(self):
         return self.filter(state__in=["scheduled", "sent"])
+
+
+def sees_internal(user, case) -> bool:
+    """Does `user` reach the case as staff (area, organisation, superuser), not only as
+    the resident who filed it or is a party? Only staff see internal notes and files."""
+    r = reach(user, case.kind, Action.VIEW)
+    if r.everything:
+        return True
+    if any(case.community.path.startswith(p) for p in r.area_paths):
+        return True
+    return bool(r.organisation_ids) and (
+        case.organisation_id in r.organisation_ids or case.handler_id == user.pk
+    )

@@ -67,12 +67,18 @@ class DashboardProvider:
 
 @dataclass(frozen=True)
 class ExportProvider:
-    """A filtered queryset and the columns one of an app's lists can export."""
+    """A filtered queryset and the columns one of an app's lists can export.
+
+    `queryset(user, params)` scopes like the page; `kind` is the scope kind whose
+    EXPORT permission governs the export; `columns` are (header, accessor) pairs whose
+    accessors mask personal data as the page does.
+    """
 
     name: str
     label: Any
     queryset: Callable[..., Any]
-    columns: tuple = ()
+    columns: tuple
+    kind: str
 
 
 @dataclass(frozen=True)

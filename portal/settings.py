@@ -234,6 +234,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -251,6 +252,7 @@ CELERY_BEAT_SCHEDULE = {
     "due-follow-ups": {"task": "portal.tasks.scan_due_follow_ups", "schedule": 60.0},
     "overdue-cases": {"task": "portal.tasks.scan_overdue_cases", "schedule": 300.0},
     "outbox": {"task": "portal.tasks.scan_outbox", "schedule": 300.0},
+    "expired-exports": {"task": "portal.tasks.scan_expired_exports", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 

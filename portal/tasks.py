@@ -6,7 +6,7 @@ Routing (settings): remind_* and scan_* run on the "reminders" queue, export_* o
 
 from celery import shared_task
 
-from .services import cases, followups
+from .services import cases, exports, followups
 
 
 @shared_task(ignore_result=True, time_limit=120, soft_time_limit=100)
@@ -27,3 +27,13 @@ def scan_outbox():
 @shared_task(ignore_result=True, time_limit=60, soft_time_limit=50, acks_late=True)
 def remind_by_email(*, outbox_id: int):
     followups.outbox_send(outbox_id=outbox_id)
+
+
+@shared_task(ignore_result=True, time_limit=1800, soft_time_limit=1740)
+def export_run(*, job_id: int):
+    exports.export_job_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True, time_limit=300, soft_time_limit=280)
+def scan_expired_exports():
+    exports.exports_expire()

@@ -5,7 +5,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from .views import accounts, cases, shell
+from .views import accounts, cases, followups, shell
+from .views import attachments as attachment_views
+from .views import exports as export_views
 
 portal_patterns = [
     path("", shell.HomeView.as_view(), name="home"),
@@ -14,8 +16,43 @@ portal_patterns = [
     path("accounts/me/", accounts.MyAccountView.as_view(), name="my_account"),
     path("accounts/register/", accounts.RegisterView.as_view(), name="register"),
     path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),
+    path("cases/<int:pk>/comment/", cases.CaseCommentView.as_view(), name="case_comment"),
+    path("cases/<int:pk>/assign/", cases.CaseAssignView.as_view(), name="case_assign"),
+    path("cases/<int:pk>/close/", cases.CaseCloseView.as_view(), name="case_close"),
+    path("cases/<int:pk>/rate/", cases.CaseRateView.as_view(), name="case_rate"),
+    path("cases/mine/", cases.MyOpenCasesView.as_view(), name="my_open_cases"),
+    path("requests/", cases.MyRequestsView.as_view(), name="my_requests"),
+    path("status/", cases.StatusView.as_view(), name="status"),
+    path("search/", cases.SearchView.as_view(), name="search"),
+    path("follow-ups/", followups.MyFollowUpsView.as_view(), name="my_follow_ups"),
+    path("follow-ups/<int:pk>/done/", followups.FollowUpDoneView.as_view(), name="follow_up_done"),
+    path("notifications/", followups.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/<int:pk>/open/",
+        followups.NotificationOpenView.as_view(),
+        name="notification_open",
+    ),
+    path(
+        "notifications/read/",
+        followups.NotificationsReadAllView.as_view(),
+        name="notifications_read",
+    ),
     # attachments: added here
+    path(
+        "cases/<int:pk>/attachments/new/",
+        attachment_views.AttachmentAddView.as_view(),
+        name="attachment_add",
+    ),
+    path("attachments/<int:pk>/", attachment_views.attachment_file, name="attachment"),
+    path(
+        "attachments/<int:pk>/thumbnail/",
+        attachment_views.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
     # exports: added here
+    path("exports/jobs/<int:pk>/", export_views.ExportJobView.as_view(), name="export_job"),
+    path("exports/jobs/<int:pk>/download/", export_views.export_download, name="export_download"),
+    path("exports/<str:provider>/", export_views.export, name="export"),
     path("people/accounts/", accounts.AccountListView.as_view(), name="account_list"),
     path("people/accounts/new/", accounts.AccountCreateView.as_view(), name="account_create"),
     path("people/accounts/<int:pk>/", accounts.AccountDetailView.as_view(), name="account_detail"),

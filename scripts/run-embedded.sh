@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 port=${PORT:-8000}
 bind=${BIND:-127.0.0.1}
-mkdir -p var/celery/queue var/celery/processed
+mkdir -p var/celery/queue var/celery/processed var/celery/control
 
 pids=()
 stop() {

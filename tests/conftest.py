@@ -52,3 +52,20 @@ def demo_admin(demo_data):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username="admin")
+
+
+@pytest.fixture
+def celery_worker_for_tests(transactional_db):
+    """A real Celery worker thread on the configured broker, consuming a queue of its own.
+
+    Yields the queue name; send tasks there with `apply_async(queue=...)`.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    with start_worker(
+        app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10
+    ):
+        yield queue

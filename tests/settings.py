@@ -14,3 +14,20 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Hashing strength is not under test; speed is welcome.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The embedded filesystem broker gets a folder of its own per test process, so tests
+# never share a queue with a running `make run` worker.
+if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
+    import tempfile
+    from pathlib import Path
+
+    _broker_dir = Path(tempfile.mkdtemp(prefix="portal-test-broker-"))
+    (_broker_dir / "queue").mkdir()
+    (_broker_dir / "processed").mkdir()
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }

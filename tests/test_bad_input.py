@@ -70,3 +70,68 @@ def test_switches_ignore_nonsense_values(client, name, data):
     response = client.post(reverse(name), data)
 
     assert response.status_code == 302
+
+
+@pytest.fixture
+def open_case(demo_data):
+    from portal.models import Area
+    from tests.kitapp.services import ticket_open
+
+    secretary = User.objects.get(username="secretary.tuanjie")
+    resident = User.objects.get(username="resident.wangpeng")
+    case = ticket_open(
+        actor=secretary,
+        community=Area.objects.get(name="团结社区"),
+        title="Parking in front of door 2",
+        filed_by=resident,
+        filer_phone="13800000011",
+    ).case
+    return case
+
+
+CASE_FORMS = [
+    ("portal:case_comment", "comment_form", {"comment": "", "public": "maybe"}),
+    ("portal:case_assign", "assign_form", {"handler": "999999", "organisation": "x"}),
+    ("portal:case_close", "close_form", {"status": "no-such-status"}),
+]
+
+
+@pytest.mark.parametrize(("name", "form", "malformed"), CASE_FORMS, ids=[f[0] for f in CASE_FORMS])
+def test_case_forms_answer_bad_input_with_form_errors(client, open_case, name, form, malformed):
+    client.force_login(User.objects.get(username="secretary.tuanjie"))
+    for data in ({}, malformed):
+        response = client.post(reverse(name, args=[open_case.pk]), data)
+
+        assert response.status_code == 200, (name, data)
+        assert response.context[form].errors, (name, data)
+
+
+def test_the_rating_form_answers_bad_input_with_form_errors(client, open_case):
+    from portal.services.cases import case_close
+
+    case_close(
+        case=open_case, actor=User.objects.get(username="secretary.tuanjie"), status="solved"
+    )
+    client.force_login(User.objects.get(username="resident.wangpeng"))
+    for data in ({}, {"rating": "11", "solved": "perhaps"}):
+        response = client.post(reverse("portal:case_rate", args=[open_case.pk]), data)
+
+        assert response.status_code == 200
+        assert response.context["rating_form"].errors
+
+
+def test_the_status_page_answers_bad_input_with_form_errors(client, db):
+    for data in ({}, {"reference": "<script>", "phone": "12"}):
+        response = client.post(reverse("portal:status"), data, REMOTE_ADDR="10.3.0.1")
+
+        assert response.status_code == 200
+        assert response.context["form"].errors
+
+
+def test_an_upload_that_is_not_a_file_is_a_form_error(client, open_case):
+    client.force_login(User.objects.get(username="secretary.tuanjie"))
+
+    response = client.post(reverse("portal:attachment_add", args=[open_case.pk]), {"file": "x"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors

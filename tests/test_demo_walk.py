@@ -17,6 +17,13 @@ POST_ONLY = {
     "portal:account_reactivate",
     "portal:membership_grant",
     "portal:membership_end",
+    "portal:case_comment",
+    "portal:case_assign",
+    "portal:case_close",
+    "portal:case_rate",
+    "portal:follow_up_done",
+    "portal:notification_open",
+    "portal:notifications_read",
 }
 
 
@@ -24,7 +31,13 @@ def objects_for(user) -> dict[str, dict]:
     """URL arguments naming one object of each kind this user can see, by URL-name prefix."""
     account = User.objects.visible_to(user).exclude(pk=user.pk).first() or user
     membership = account.memberships.first()
+    from portal.models import Case, FollowUp
+
+    case = Case.objects.visible_to(user).first()
+    follow_up = FollowUp.objects.for_user(user).first()
     return {
+        "portal:case_": {"pk": case.pk if case else 1},
+        "portal:follow_up_": {"pk": follow_up.pk if follow_up else 1},
         "portal:account_": {"pk": account.pk},
         "portal:membership_": {"pk": account.pk, "membership": membership and membership.pk},
     }
@@ -39,7 +52,18 @@ def arguments(name: str, samples: dict[str, dict]) -> dict:
 
 @pytest.fixture
 def demo_accounts(db):
-    return load_all(today=timezone.localdate())
+    from portal.models import Area
+    from tests.kitapp.services import ticket_open
+
+    accounts = load_all(today=timezone.localdate())
+    resident = User.objects.get(username="resident.wangpeng")
+    ticket_open(
+        actor=resident,
+        community=Area.objects.get(name="团结社区"),
+        title="demo ticket",
+        filed_by=resident,
+    )
+    return accounts
 
 
 def test_every_demo_account_opens_every_page_without_an_error(client, demo_accounts):

@@ -54,6 +54,8 @@ class FollowUp(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    # Each reschedule after a reminder starts a new round, so it can remind once more.
+    round = models.PositiveSmallIntegerField(default=1)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     done_note = models.TextField(_("note"), blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
@@ -82,7 +84,7 @@ class FollowUp(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message (the bell). One per follow-up and user, by constraint."""
+    """An in-app message (the bell). One per follow-up round and user, by constraint."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -93,6 +95,7 @@ class Notification(models.Model):
     follow_up = models.ForeignKey(
         FollowUp, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
+    follow_up_round = models.PositiveSmallIntegerField(default=1)
     message = models.CharField(_("message"), max_length=300)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
@@ -105,7 +108,7 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at", "created_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["follow_up", "user"],
+                fields=["follow_up", "follow_up_round", "user"],
                 condition=Q(follow_up__isnull=False),
                 name="portal_notification_once_per_follow_up",
             )

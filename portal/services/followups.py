@@ -58,10 +58,13 @@ def followup_schedule(
 @transaction.atomic
 def followup_reschedule(*, follow_up: FollowUp, due_at) -> FollowUp:
     """A new due time; a follow-up already reminded will remind again then."""
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if follow_up.state in (State.DONE, State.CANCELLED):
         raise ValidationError(_("This follow-up is finished."), code="finished")
+    if follow_up.state == State.SENT:
+        follow_up.round += 1
     follow_up.due_at, follow_up.state, follow_up.sent_at = due_at, State.SCHEDULED, None
-    follow_up.save(update_fields=["due_at", "state", "sent_at"])
+    follow_up.save(update_fields=["due_at", "state", "sent_at", "round"])
     return follow_up
 
 
@@ -115,13 +118,18 @@ def notify(*, users, message: str, case=None, follow_up=None, now=None) -> list[
                 user=user,
                 case=case,
                 follow_up=follow_up,
+                follow_up_round=follow_up.round if follow_up else 1,
                 message=message[:300],
                 url=_case_url(case),
                 created_at=now,
             )
         )
         if user.email:
-            key = f"followup:{follow_up.pk}:{user.pk}" if follow_up else f"note:{created[-1].pk}"
+            key = (
+                f"followup:{follow_up.pk}:{follow_up.round}:{user.pk}"
+                if follow_up
+                else f"note:{created[-1].pk}"
+            )
             outbox_enqueue(
                 key=key,
                 to_address=user.email,

@@ -15,3 +15,26 @@ def query_with(context, **changes):
         else:
             query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def case_kind(case) -> str:
+    """The label of a case's kind, from the registry."""
+    from portal.registry import registry
+
+    kind = registry.case_kinds.get(case.kind)
+    return str(kind.label) if kind else case.kind
+
+
+@register.filter
+def case_status(case) -> str:
+    """The label of a case's status in its kind's workflow."""
+    from portal.registry import registry
+
+    kind = registry.case_kinds.get(case.kind)
+    return str(kind.status_label(case.status)) if kind else case.status
+
+
+@register.inclusion_tag("portal/_case_mark.html")
+def case_mark(case):
+    return {"mark": case.mark}

@@ -30,5 +30,7 @@ class KitappConfig(AppConfig):
             )
         )
         registry.add_export_provider(
-            ExportProvider("kitapp.tickets", "Tickets", exports.tickets, exports.COLUMNS)
+            ExportProvider(
+                "kitapp.tickets", "Tickets", exports.tickets, exports.COLUMNS, kind="kitapp.ticket"
+            )
         )

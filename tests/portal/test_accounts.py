@@ -229,7 +229,7 @@ def test_the_account_list_runs_a_fixed_number_of_queries(
         member(UserFactory(), Role.RESIDENT, area=world.areas["community_a"])
     client.force_login(staff)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("portal:account_list"))
     assert response.status_code == 200
 
