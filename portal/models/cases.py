@@ -94,13 +94,13 @@ class Case(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated to the subdistrict"), null=True, blank=True)
     supervised_at = models.DateTimeField(_("red supervision mark"), null=True, blank=True)
-    created_at = models.DateTimeField(_("filed"), default=timezone.now)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     rating = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
     rating_comment = models.TextField(_("comment on the handling"), blank=True)
-    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 

@@ -52,13 +52,13 @@ class FollowUp(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     # Each reschedule after a reminder starts a new round, so it can remind once more.
     round = models.PositiveSmallIntegerField(default=1)
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_note = models.TextField(_("note"), blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -99,7 +99,7 @@ class Notification(models.Model):
     message = models.CharField(_("message"), max_length=300)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
