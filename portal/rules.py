@@ -70,6 +70,22 @@ class CaseRulesForm(forms.Form):
         min_value=0,
         max_value=24 * 30,
     )
+    reminder_text = forms.CharField(
+        label=_("Reminder text"),
+        required=False,
+        max_length=200,
+        help_text=_("Optional; may use {reference}, {due} and {title}."),
+    )
+
+    def clean_reminder_text(self):
+        text = self.cleaned_data["reminder_text"]
+        try:
+            text.format(reference="", due="", title="")
+        except (KeyError, IndexError, ValueError) as error:
+            raise forms.ValidationError(
+                _("Only {reference}, {due} and {title} may be used."), code="placeholder"
+            ) from error
+        return text
 
 
 validate_case_rules = form_validator(CaseRulesForm)

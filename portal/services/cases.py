@@ -83,15 +83,18 @@ def _schedule_due_reminder(case: Case, payload: dict) -> None:
         if case.handler_id
         else {"role": Role.COMMUNITY_STAFF, "area": case.community}
     )
+    values = {
+        "reference": case.reference,
+        "due": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M"),
+        "title": case.title,
+    }
+    text = payload.get("reminder_text") or ""
     followups.followup_schedule(
         case=case,
         purpose=FollowUp.Purpose.DUE_REMINDER,
-        reason=_("%(reference)s is due %(due)s: %(title)s")
-        % {
-            "reference": case.reference,
-            "due": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M"),
-            "title": case.title,
-        },
+        reason=text.format(**values)
+        if text
+        else _("%(reference)s is due %(due)s: %(title)s") % values,
         due_at=remind_at,
         **target,
     )

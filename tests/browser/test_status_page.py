@@ -7,8 +7,13 @@ from tests.kitapp.services import ticket_open
 
 def test_a_resident_follows_and_rates_a_request_without_logging_in(page, world):
     staff = world.users["own_staff"]
-    case = ticket_open(actor=staff, community=world.areas["community_a"], title="楼道灯不亮",
-                       filer_name="李桂兰", filer_phone="13812345678").case
+    case = ticket_open(
+        actor=staff,
+        community=world.areas["community_a"],
+        title="楼道灯不亮",
+        filer_name="李桂兰",
+        filer_phone="13812345678",
+    ).case
     cases.case_comment(case=case, actor=staff, comment="已联系电工", public=True)
     cases.case_close(case=case, actor=staff, status="solved", comment="灯已更换")
 

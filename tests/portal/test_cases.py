@@ -384,3 +384,38 @@ class TestPublishingRules:
         assert response.status_code == 302
         assert list(RuleSet.objects.order_by("version").values_list("version", flat=True)) == [1, 2]
         assert RuleSet.objects.get(version=1).payload["time_limit_days"] == 10
+
+
+def test_the_reminder_text_comes_from_the_rules_when_set(world):
+    RuleSet.objects.create(
+        kind="kitapp.ticket",
+        area=world.areas["community_a"],
+        version=1,
+        valid_from=at(2026, 1, 1),
+        payload={
+            "time_limit_days": 5,
+            "working_days": False,
+            "subdistrict_time_limit_days": 2,
+            "reminder_lead_hours": 2,
+            "reminder_text": "请跟进 {reference}：{title}",
+        },
+    )
+
+    case = open_ticket(world, now=at(2026, 3, 2, 9))
+
+    assert FollowUp.objects.get(case=case).reason == f"请跟进 {case.reference}：Broken street lamp"
+
+
+def test_a_reminder_text_with_unknown_placeholders_is_refused():
+    validate = registry.rule_kinds["kitapp.ticket"].validate
+
+    with pytest.raises(ValidationError):
+        validate(
+            {
+                "time_limit_days": 5,
+                "working_days": False,
+                "subdistrict_time_limit_days": 2,
+                "reminder_lead_hours": 2,
+                "reminder_text": "{name} is late",
+            }
+        )
