@@ -79,6 +79,15 @@ GRANTS: dict[str, frozenset] = {
 }
 
 
+# Kinds a programme officer of *another* programme may view, because the programme
+# needs them: eldercare works from residents' records, elevators from households.
+SHARED_WITH_PROGRAMMES: dict[str, frozenset] = {
+    "housing.estate": frozenset({"eldercare", "elevators"}),
+    "housing.household": frozenset({"eldercare", "elevators"}),
+    "housing.person": frozenset({"eldercare"}),
+}
+
+
 def programme_of(kind: str) -> str:
     return kind.split(".", 1)[0]
 
@@ -87,7 +96,7 @@ def allows(role: str, kind: str, action: str, programme: str = "") -> bool:
     """Does the permission table let `role` do `action` to rows of `kind`?"""
     table = PERMISSIONS.get(role, {})
     if role == Role.PROGRAMME_OFFICER and kind != ACCOUNT and programme_of(kind) != programme:
-        return False
+        return action == Action.VIEW and programme in SHARED_WITH_PROGRAMMES.get(kind, ())
     return action in table.get(kind, table.get(ANY_KIND, _NONE))
 
 
@@ -148,6 +157,12 @@ def may(user, action: str, kind: str) -> bool:
     """May the user do `action` to some rows of `kind` (e.g. to show a button)?"""
     r = reach(user, kind, action)
     return r.everything or bool(r.area_paths or r.organisation_ids or r.own)
+
+
+def may_at(user, action: str, kind: str, area) -> bool:
+    """May the user do `action` to rows of `kind` placed at `area` (e.g. create one there)?"""
+    r = reach(user, kind, action)
+    return r.everything or any(area.path.startswith(p) for p in r.area_paths)
 
 
 def under_paths_q(paths, lookup: str = "path") -> Q:

@@ -36,6 +36,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Encrypts ID card numbers at rest and keys their duplicate-finding hash. Set it once
+# in production and never change it (by default it is SECRET_KEY).
+PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default=SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -1,6 +1,7 @@
 """The core models, one module per concern; import them from here."""
 
 from .accounts import Area, Membership, Organisation, PortalUserManager, User
+from .audit import PersonalDataAccess
 from .cases import Attachment, Case, CaseParty, ReferenceCounter, TimelineEntry
 from .exports import ExportJob
 from .followups import FollowUp, Notification, OutboxEmail
@@ -17,6 +18,7 @@ __all__ = [
     "Notification",
     "Organisation",
     "OutboxEmail",
+    "PersonalDataAccess",
     "PortalUserManager",
     "ReferenceCounter",
     "RuleSet",

@@ -20,7 +20,7 @@ from ..personal import normalise_phone
 from ..registry import registry
 from ..roles import Action, AreaLevel, OrganisationType, Role
 from ..rules import rules_for
-from ..scope import can, reach
+from ..scope import can, may_at, reach
 from ..workdays import due_after
 from . import followups
 
@@ -45,11 +45,11 @@ def next_reference(prefix: str, *, now=None) -> str:
 def _may_create(actor, kind: str, community: Area, filed_by) -> bool:
     if actor is None:
         return False
-    r = reach(actor, kind, Action.CREATE)
-    if r.everything or any(community.path.startswith(p) for p in r.area_paths):
+    if may_at(actor, Action.CREATE, kind, community):
         return True
     # A resident files for themselves.
-    return r.own and filed_by is not None and filed_by.pk == actor.pk
+    own = reach(actor, kind, Action.CREATE).own
+    return own and filed_by is not None and filed_by.pk == actor.pk
 
 
 def _require(actor, action: str, case: Case) -> None:

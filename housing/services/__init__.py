@@ -1,0 +1,1 @@
+"""Writes of the housing app: registry (estates, people, binding), governance, desk and issues."""
