@@ -29,6 +29,9 @@ class EstateQuerySet(ScopedQuerySet):
 
         return Q(pk__in=Household.objects.bound_to(user).values("unit__building__estate_id"))
 
+    def assigned_to(self, user, organisation_ids):
+        return Q(property_company_id__in=organisation_ids)
+
     def with_counts(self):
         """Buildings, households and open issues per estate, without a query per row."""
         from .models import Building, EstateIssue, Household

@@ -17,5 +17,6 @@ PUBLIC_URL_NAMES = frozenset(
         "portal:register",
         "portal:status",
         "admin:login",
+        "housing:issue_report",
     }
 )

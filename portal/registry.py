@@ -56,8 +56,18 @@ class RuleKind:
 
 
 @dataclass(frozen=True)
+class Tile:
+    """One figure on a dashboard: a label, a value and a stable code for tests and links."""
+
+    label: Any
+    value: Any
+    code: str
+
+
+@dataclass(frozen=True)
 class DashboardProvider:
-    """KPI tiles and breakdowns for an area and period, computed in the database."""
+    """KPI tiles for an area and period, computed in the database:
+    `tiles(*, user, area, start, end) -> list[Tile]`."""
 
     name: str
     label: Any

@@ -33,7 +33,15 @@ _ACCOUNTS = frozenset({Action.VIEW, Action.CREATE, Action.CHANGE})
 # role -> case kind ("app.model", or ANY_KIND) -> the actions it allows.
 # A kind's own entry replaces the ANY_KIND entry for that role.
 PERMISSIONS: dict[str, dict[str, frozenset]] = {
-    Role.RESIDENT: {ANY_KIND: frozenset({Action.VIEW, Action.CREATE}), ACCOUNT: _NONE},
+    Role.RESIDENT: {
+        ANY_KIND: frozenset({Action.VIEW, Action.CREATE}),
+        ACCOUNT: _NONE,
+        # Residents see their own home in the registry; they never write it.
+        "housing.estate": frozenset({Action.VIEW}),
+        "housing.household": frozenset({Action.VIEW}),
+        "housing.person": frozenset({Action.VIEW}),
+        "housing.desk_visit": _NONE,
+    },
     Role.GRID_WORKER: {
         ANY_KIND: frozenset({Action.VIEW, Action.CREATE, Action.CHANGE}),
         ACCOUNT: _NONE,
@@ -43,7 +51,14 @@ PERMISSIONS: dict[str, dict[str, frozenset]] = {
     Role.SUBDISTRICT_STAFF: {ANY_KIND: _WORK | {Action.EXPORT}, ACCOUNT: _ACCOUNTS},
     Role.PROGRAMME_OFFICER: {ANY_KIND: _ALL - {Action.CREATE}, ACCOUNT: _NONE},
     Role.OFFICIAL: {ANY_KIND: frozenset({Action.VIEW, Action.EXPORT}), ACCOUNT: _NONE},
-    Role.ORGANISATION_MEMBER: {ANY_KIND: frozenset({Action.VIEW, Action.CHANGE}), ACCOUNT: _NONE},
+    Role.ORGANISATION_MEMBER: {
+        ANY_KIND: frozenset({Action.VIEW, Action.CHANGE}),
+        ACCOUNT: _NONE,
+        # A property company sees the estates it serves, not the people in them.
+        "housing.estate": frozenset({Action.VIEW}),
+        "housing.household": _NONE,
+        "housing.person": _NONE,
+    },
 }
 
 AREA_ROLES = frozenset(

@@ -135,3 +135,59 @@ def test_an_upload_that_is_not_a_file_is_a_form_error(client, open_case):
 
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+def any_form_error(response) -> bool:
+    """Some form on the page carries an error (views name their forms differently)."""
+    from django import forms
+
+    return any(
+        isinstance(value, forms.BaseForm) and value.errors
+        for context in response.context
+        for value in context.flatten().values()
+    )
+
+
+HOUSING_FORMS = [
+    # (url name, who, needs an estate / household / person / visit pk, malformed data)
+    ("housing:estate_create", "secretary.tuanjie", None, {"community": "x", "name": ""}),
+    ("housing:person_add", "secretary.tuanjie", "household",
+     {"name": "", "id_number": "123", "phone": "555", "relation": "boss"}),
+    ("housing:person_reveal", "secretary.tuanjie", "person", {"reason": ""}),
+    ("housing:claim", "resident.wangpeng", None,
+     {"estate": "x", "relation": "king", "owner_name": "", "owner_id_last4": "abcdef"}),
+    ("housing:estate_mode", "secretary.tuanjie", "estate",
+     {"mode": "anarchy", "reason": "", "changed_on": "yesterday"}),
+    ("housing:roster_add", "secretary.tuanjie", "estate", {"role": "king", "started_on": "x"}),
+    ("housing:review_add", "secretary.tuanjie", "estate",
+     {"company": "x", "reviewed_on": "x", "security": "9", "cleaning": "-1"}),
+    ("housing:desk_visit_new", "secretary.tuanjie", "estate",
+     {"scheduled_at": "soon", "staff": "x"}),
+    ("housing:desk_visit_record", "secretary.tuanjie", "visit",
+     {"category": "x", "description": "", "resolution": "magic"}),
+    ("housing:issue_report", None, None, {"estate": "x", "description": "", "phone": "1"}),
+    ("housing:estate_import", "secretary.tuanjie", "estate", {"file": "not a file"}),
+]
+
+
+@pytest.mark.parametrize(("name", "login", "target", "malformed"), HOUSING_FORMS,
+                         ids=[f[0] for f in HOUSING_FORMS])
+def test_housing_forms_answer_bad_input_with_form_errors(client, demo_data, name, login, target,
+                                                         malformed):
+    from housing.models import DeskVisit, Estate, Household, Person
+
+    targets = {
+        "estate": lambda: Estate.objects.get(name="清怡院"),
+        "household": lambda: Household.objects.filter(
+            unit__building__estate__name="清怡院").first(),
+        "person": lambda: Person.objects.get(name="王鹏"),
+        "visit": lambda: DeskVisit.objects.filter(held=True).first(),
+    }
+    if login:
+        client.force_login(User.objects.get(username=login))
+    args = [targets[target]().pk] if target else []
+    for data in ({}, malformed):
+        response = client.post(reverse(name, args=args), data, REMOTE_ADDR="10.4.0.1")
+
+        assert response.status_code == 200, (name, data, response.status_code)
+        assert any_form_error(response), (name, data)

@@ -24,6 +24,13 @@ POST_ONLY = {
     "portal:follow_up_done",
     "portal:notification_open",
     "portal:notifications_read",
+    "housing:person_add",
+    "housing:person_reveal",
+    "housing:person_link",
+    "housing:claim_decide",
+    "housing:roster_end",
+    "housing:desk_visit_record",
+    "housing:issue_to_dispute",
 }
 
 
@@ -31,11 +38,38 @@ def objects_for(user) -> dict[str, dict]:
     """URL arguments naming one object of each kind this user can see, by URL-name prefix."""
     account = User.objects.visible_to(user).exclude(pk=user.pk).first() or user
     membership = account.memberships.first()
-    from portal.models import Case, FollowUp
+    from housing.models import (
+        DeskVisit,
+        Estate,
+        EstateIssue,
+        Household,
+        HouseholdClaim,
+        Person,
+        RosterEntry,
+    )
+    from portal.models import Case, FollowUp, Organisation
+
+    def pk(queryset):
+        obj = queryset.first()
+        return obj.pk if obj else 1
 
     case = Case.objects.visible_to(user).first()
     follow_up = FollowUp.objects.for_user(user).first()
+    estates = Estate.objects.visible_to(user)
+    households = Household.objects.visible_to(user)
     return {
+        "housing:estate_": {"pk": pk(estates)},
+        "housing:roster_add": {"pk": pk(estates)},
+        "housing:review_add": {"pk": pk(estates)},
+        "housing:desk_visit_new": {"pk": pk(estates)},
+        "housing:household_": {"pk": pk(households)},
+        "housing:person_add": {"pk": pk(households)},
+        "housing:person_": {"pk": pk(Person.objects.visible_to(user))},
+        "housing:desk_visit_": {"pk": pk(DeskVisit.objects.visible_to(user))},
+        "housing:roster_end": {"pk": pk(RosterEntry.objects.filter(estate__in=estates))},
+        "housing:company_detail": {"pk": pk(Organisation.objects.filter(type="property_company"))},
+        "housing:claim_decide": {"pk": pk(HouseholdClaim.objects.filter(household__in=households))},
+        "housing:issue_to_dispute": {"pk": pk(EstateIssue.objects.visible_to(user))},
         "portal:case_": {"pk": case.pk if case else 1},
         "portal:follow_up_": {"pk": follow_up.pk if follow_up else 1},
         "portal:account_": {"pk": account.pk},

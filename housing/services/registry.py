@@ -146,7 +146,21 @@ def person_link_user(*, actor, person: Person, user) -> Person:
         )
     person.user = user
     person.save(update_fields=["user"])
+    follow_person_cases(person)
     return person
+
+
+def follow_person_cases(person: Person) -> None:
+    """The linked account becomes a party to the cases its person reported, so the
+    resident sees them ("My requests", the case page) and no one else's."""
+    from portal.models import CaseParty
+
+    from ..models import EstateIssue
+
+    if person.user_id is None:
+        return
+    for case_id in EstateIssue.objects.filter(reporter=person).values_list("case_id", flat=True):
+        CaseParty.objects.get_or_create(case_id=case_id, user_id=person.user_id)
 
 
 def person_reveal_id(*, actor, person: Person, reason: str) -> str:
@@ -243,6 +257,7 @@ def household_claim_decide(*, actor, claim: HouseholdClaim, approve: bool, note:
     if approve and owner is not None and claim.relation == Relation.OWNER and owner.user_id is None:
         owner.user = claim.user
         owner.save(update_fields=["user"])
+        follow_person_cases(owner)
     return claim
 
 

@@ -119,16 +119,31 @@ def case_open(
     filer_phone: str = "",
     grid: Area | None = None,
     comment: str = "",
+    public_filing: bool = False,
     now=None,
 ) -> Case:
-    """A new case of `kind` in `community`, due by the rule in force; returns the Case."""
+    """A new case of `kind` in `community`, due by the rule in force; returns the Case.
+
+    `public_filing=True` is for a member of the public filing through a public form
+    without an account: `actor` and `filed_by` are then None, and `filer_phone` is
+    required, because the reference number and that phone are the filer's only way
+    back to the case (the status page); only kinds residents follow accept it. The
+    calling view throttles such filings. Without it, `actor` must be allowed to create.
+    """
     now = now or timezone.now()
     case_kind = registry.case_kinds[kind]
     if community.level != AreaLevel.COMMUNITY:
         raise ValidationError({"community": _("Choose a community.")}, code="not_community")
     if grid is not None and not grid.path.startswith(community.path):
         raise ValidationError({"grid": _("The grid is not in this community.")}, code="grid")
-    if not _may_create(actor, kind, community, filed_by):
+    by_the_public = (
+        public_filing
+        and actor is None
+        and filed_by is None
+        and bool(filer_phone.strip())
+        and case_kind.resident_visible
+    )
+    if not by_the_public and not _may_create(actor, kind, community, filed_by):
         raise PermissionDenied
     payload, rule_set = rules_for(case_kind.rule_kind, community, now)
     case = Case.objects.create(
@@ -340,22 +355,81 @@ def cases_escalate_overdue(*, now=None) -> int:
 @transaction.atomic
 def _escalate(case: Case, now) -> int:
     payload = _payload(case)
-    new_due = due_after(
-        now, payload["subdistrict_time_limit_days"], working_days=payload["working_days"]
-    )
     claimed = Case.objects.filter(
         pk=case.pk, level=Case.Level.COMMUNITY, closed_at__isnull=True, due_at__lt=now
-    ).update(level=Case.Level.SUBDISTRICT, escalated_at=now, due_at=new_due, updated_at=now)
+    ).update(**_subdistrict_fields(payload, now))
     if not claimed:
         return 0
     case.refresh_from_db()
+    _hand_to_subdistrict(
+        case,
+        payload,
+        now,
+        comment=_("Overdue at the community; handed to the subdistrict."),
+        reason=_("%(reference)s is overdue at the community and now yours: %(title)s"),
+    )
+    return 1
+
+
+@transaction.atomic
+def case_escalate(*, case: Case, actor, comment: str = "", status: str = "", now=None) -> Case:
+    """Hand an open community-level case to the subdistrict at once, before it is overdue
+    (e.g. a problem the mobile office desk cannot solve): the same due date, timeline
+    entry and notice to the subdistrict's staff as the overdue scan gives. `status`
+    optionally moves the case to its kind's "escalated" status in the same step.
+    """
+    _require(actor, Action.ASSIGN, case)
+    kind = registry.case_kinds[case.kind]
+    if status and status not in kind.statuses.values:
+        raise ValidationError(_("Unknown status."), code="status")
+    if case.closed_at:
+        raise ValidationError(_("The case is closed."), code="closed")
+    now = now or timezone.now()
+    payload = _payload(case)
+    fields = _subdistrict_fields(payload, now)
+    if status:
+        fields["status"] = status
+    claimed = Case.objects.filter(
+        pk=case.pk, level=Case.Level.COMMUNITY, closed_at__isnull=True
+    ).update(**fields)
+    case.refresh_from_db()
+    if not claimed:
+        return case  # already with the subdistrict
+    _hand_to_subdistrict(
+        case,
+        payload,
+        now,
+        actor=actor,
+        comment=comment or _("Handed to the subdistrict."),
+        reason=_("%(reference)s was handed up by the community and is now yours: %(title)s"),
+    )
+    return case
+
+
+def _subdistrict_fields(payload: dict, now) -> dict:
+    """What changes on a case when the subdistrict takes it over, with its new due date."""
+    new_due = due_after(
+        now, payload["subdistrict_time_limit_days"], working_days=payload["working_days"]
+    )
+    return {
+        "level": Case.Level.SUBDISTRICT,
+        "escalated_at": now,
+        "due_at": new_due,
+        "updated_at": now,
+    }
+
+
+def _hand_to_subdistrict(case: Case, payload: dict, now, *, comment, reason, actor=None):
+    """The timeline entry, due reminder and notice of a case the subdistrict took over;
+    `reason` is the notice's text with %(reference)s and %(title)s."""
     subdistrict = _ancestor(case.community, AreaLevel.SUBDISTRICT)
     _entry(
         case,
         verb=Verb.ESCALATED,
+        actor=actor,
         now=now,
         public=True,
-        comment=_("Overdue at the community; handed to the subdistrict."),
+        comment=comment,
         from_organisation=_organisation_at(case.community, OrganisationType.COMMUNITY_COMMITTEE),
         to_organisation=subdistrict
         and _organisation_at(subdistrict, OrganisationType.SUBDISTRICT_OFFICE),
@@ -368,10 +442,8 @@ def _escalate(case: Case, now) -> int:
             area=subdistrict,
             due_at=now,
             purpose=FollowUp.Purpose.ESCALATION,
-            reason=_("%(reference)s is overdue at the community and now yours: %(title)s")
-            % {"reference": case.reference, "title": case.title},
+            reason=reason % {"reference": case.reference, "title": case.title},
         )
-    return 1
 
 
 @transaction.atomic
@@ -430,6 +502,7 @@ __all__ = [
     "case_assign",
     "case_close",
     "case_comment",
+    "case_escalate",
     "case_open",
     "case_rate",
     "case_reopen",
