@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Area
+from portal.scope import under_paths_q
 
 from .models import Estate, ManagementMode
 
@@ -20,6 +21,7 @@ def _yes_no(label):
 class EstateFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name"), field_name="name", lookup_expr="icontains")
     community = django_filters.ModelChoiceFilter(label=_("Community"), queryset=Area.objects.none())
+    grid = django_filters.ModelChoiceFilter(label=_("Grid"), queryset=Area.objects.none())
     management_mode = django_filters.ChoiceFilter(
         label=_("Management mode"), choices=ManagementMode.choices, empty_label=_("All modes")
     )
@@ -31,11 +33,14 @@ class EstateFilter(django_filters.FilterSet):
 
     class Meta:
         model = Estate
-        fields = ["q", "community", "management_mode", "gap"]
+        fields = ["q", "community", "grid", "management_mode", "gap"]
 
     def __init__(self, *args, communities, gap_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["community"].queryset = communities
+        self.filters["grid"].queryset = Area.objects.filter(
+            under_paths_q({c.path for c in communities}), level="grid"
+        ).order_by("path")
         self.filters["gap"].extra["choices"] = gap_choices
 
     def filter_flag(self, queryset, name, value):

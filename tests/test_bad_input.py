@@ -151,35 +151,62 @@ def any_form_error(response) -> bool:
 HOUSING_FORMS = [
     # (url name, who, needs an estate / household / person / visit pk, malformed data)
     ("housing:estate_create", "secretary.tuanjie", None, {"community": "x", "name": ""}),
-    ("housing:person_add", "secretary.tuanjie", "household",
-     {"name": "", "id_number": "123", "phone": "555", "relation": "boss"}),
+    (
+        "housing:person_add",
+        "secretary.tuanjie",
+        "household",
+        {"name": "", "id_number": "123", "phone": "555", "relation": "boss"},
+    ),
     ("housing:person_reveal", "secretary.tuanjie", "person", {"reason": ""}),
-    ("housing:claim", "resident.wangpeng", None,
-     {"estate": "x", "relation": "king", "owner_name": "", "owner_id_last4": "abcdef"}),
-    ("housing:estate_mode", "secretary.tuanjie", "estate",
-     {"mode": "anarchy", "reason": "", "changed_on": "yesterday"}),
+    (
+        "housing:claim",
+        "resident.wangpeng",
+        None,
+        {"estate": "x", "relation": "king", "owner_name": "", "owner_id_last4": "abcdef"},
+    ),
+    (
+        "housing:estate_mode",
+        "secretary.tuanjie",
+        "estate",
+        {"mode": "anarchy", "reason": "", "changed_on": "yesterday"},
+    ),
     ("housing:roster_add", "secretary.tuanjie", "estate", {"role": "king", "started_on": "x"}),
-    ("housing:review_add", "secretary.tuanjie", "estate",
-     {"company": "x", "reviewed_on": "x", "security": "9", "cleaning": "-1"}),
-    ("housing:desk_visit_new", "secretary.tuanjie", "estate",
-     {"scheduled_at": "soon", "staff": "x"}),
-    ("housing:desk_visit_record", "secretary.tuanjie", "visit",
-     {"category": "x", "description": "", "resolution": "magic"}),
+    (
+        "housing:review_add",
+        "secretary.tuanjie",
+        "estate",
+        {"company": "x", "reviewed_on": "x", "security": "9", "cleaning": "-1"},
+    ),
+    (
+        "housing:desk_visit_new",
+        "secretary.tuanjie",
+        "estate",
+        {"scheduled_at": "soon", "staff": "x"},
+    ),
+    (
+        "housing:desk_visit_record",
+        "secretary.tuanjie",
+        "visit",
+        {"category": "x", "description": "", "resolution": "magic"},
+    ),
     ("housing:issue_report", None, None, {"estate": "x", "description": "", "phone": "1"}),
     ("housing:estate_import", "secretary.tuanjie", "estate", {"file": "not a file"}),
 ]
 
 
-@pytest.mark.parametrize(("name", "login", "target", "malformed"), HOUSING_FORMS,
-                         ids=[f[0] for f in HOUSING_FORMS])
-def test_housing_forms_answer_bad_input_with_form_errors(client, demo_data, name, login, target,
-                                                         malformed):
+@pytest.mark.parametrize(
+    ("name", "login", "target", "malformed"), HOUSING_FORMS, ids=[f[0] for f in HOUSING_FORMS]
+)
+def test_housing_forms_answer_bad_input_with_form_errors(
+    client, demo_data, name, login, target, malformed
+):
     from housing.models import DeskVisit, Estate, Household, Person
 
     targets = {
         "estate": lambda: Estate.objects.get(name="清怡院"),
         "household": lambda: Household.objects.filter(
-            unit__building__estate__name="清怡院").first(),
+            unit__building__estate__name="清怡院"
+        ).first(),
         "person": lambda: Person.objects.get(name="王鹏"),
         "visit": lambda: DeskVisit.objects.filter(held=True).first(),
     }
