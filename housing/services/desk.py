@@ -12,13 +12,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import Attachment, Case, CaseParty, FollowUp, Membership, User
+from portal.models import Case, CaseParty, FollowUp, Membership, User
 from portal.personal import normalise_phone, validate_mobile
 from portal.registry import registry
 from portal.roles import Action, Programme, Role
@@ -423,7 +422,7 @@ def estate_issue_report(
                     case=issue.case, actor=user, upload=photo, is_public=True
                 )
             else:
-                _public_photo_add(case=issue.case, upload=photo)
+                kit_attachments.attachment_add_to_public_filing(case=issue.case, upload=photo)
         except ValidationError as error:
             # The kit words its errors for a field called "file"; the form's is "photo".
             raise ValidationError({"photo": _error_list(error)}) from None
@@ -434,48 +433,6 @@ def _error_list(error: ValidationError) -> list[ValidationError]:
     if hasattr(error, "error_dict"):
         return [e for errors in error.error_dict.values() for e in errors]
     return error.error_list
-
-
-def _public_photo_add(*, case: Case, upload) -> Attachment:
-    """The photo a visitor sends with a public report: checked by the kit's own rules
-    (size, content sniffing, thumbnail) and shown back on the status page.
-
-    The kit's `attachment_add` requires an account that may attach; a visitor has
-    none, so this is the one place that stores an upload without one. It is called
-    only by `estate_issue_report`, inside the transaction that opened the case.
-    """
-    if upload.size > kit_attachments.ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            _("The file is larger than %(limit)s MB.")
-            % {"limit": f"{kit_attachments.ATTACHMENT_MAX_BYTES / 1024 / 1024:g}"},
-            code="file_size",
-        )
-    content_type = kit_attachments._sniff(upload)
-    thumbnail = kit_attachments._thumbnail(upload) if content_type != kit_attachments.PDF else None
-    attachment = Attachment(
-        case=case,
-        original_name=kit_attachments._original_name(upload),
-        content_type=content_type,
-        size=upload.size,
-        is_public=True,
-        uploaded_by=None,
-    )
-    upload.seek(0)
-    try:
-        with transaction.atomic():
-            attachment.file.save(upload.name or "upload", upload, save=False)
-            if thumbnail is not None:
-                # upload_to takes the suffix from content_type; the thumbnail is a JPEG.
-                attachment.content_type = "image/jpeg"
-                attachment.thumbnail.save("thumbnail.jpg", ContentFile(thumbnail), save=False)
-                attachment.content_type = content_type
-            attachment.save()
-    except Exception:
-        for field_file in (attachment.file, attachment.thumbnail):
-            if field_file:
-                field_file.delete(save=False)
-        raise
-    return attachment
 
 
 @transaction.atomic

@@ -84,6 +84,17 @@ def attachment_add(*, case: Case, actor, upload, is_public: bool = False) -> Att
             raise PermissionDenied
         # A resident's own upload is always shown back to them.
         is_public = True
+    return _store(case=case, upload=upload, is_public=is_public, uploaded_by=actor)
+
+
+def attachment_add_to_public_filing(*, case: Case, upload) -> Attachment:
+    """The photo a visitor sends with a report filed without an account (see
+    `case_open(public_filing=True)`): public, with no uploader. Call it only in the
+    transaction that opened the case."""
+    return _store(case=case, upload=upload, is_public=True, uploaded_by=None)
+
+
+def _store(*, case: Case, upload, is_public: bool, uploaded_by) -> Attachment:
     if upload.size > ATTACHMENT_MAX_BYTES:
         raise _refuse(
             _("The file is larger than %(limit)s MB.")
@@ -99,7 +110,7 @@ def attachment_add(*, case: Case, actor, upload, is_public: bool = False) -> Att
         content_type=content_type,
         size=upload.size,
         is_public=is_public,
-        uploaded_by=actor,
+        uploaded_by=uploaded_by,
     )
     upload.seek(0)
     try:
@@ -120,4 +131,9 @@ def attachment_add(*, case: Case, actor, upload, is_public: bool = False) -> Att
     return attachment
 
 
-__all__ = ["ATTACHMENT_MAX_BYTES", "attachment_add", "may_attach"]
+__all__ = [
+    "ATTACHMENT_MAX_BYTES",
+    "attachment_add",
+    "attachment_add_to_public_filing",
+    "may_attach",
+]

@@ -24,6 +24,17 @@ from tests.scope import check_scope
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read messages in English: the services and the pages speak it here."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = date(2025, 1, 15)
 Mode = ManagementMode
