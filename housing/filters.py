@@ -19,7 +19,9 @@ def _yes_no(label):
 
 
 class EstateFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name"), field_name="name", lookup_expr="icontains")
+    q = django_filters.CharFilter(
+        label=_("Estate name"), field_name="name", lookup_expr="icontains"
+    )
     community = django_filters.ModelChoiceFilter(label=_("Community"), queryset=Area.objects.none())
     grid = django_filters.ModelChoiceFilter(label=_("Grid"), queryset=Area.objects.none())
     management_mode = django_filters.ChoiceFilter(
