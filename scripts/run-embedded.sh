@@ -12,6 +12,15 @@ pids=()
 stop() {
   trap - INT TERM EXIT
   kill -TERM "${pids[@]}" 2>/dev/null
+  # A Celery worker whose pool children were signalled too (Ctrl-C reaches the whole
+  # group) can wait forever in its warm shutdown: give everything 10 s, then kill.
+  for _ in $(seq 10); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 1
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null
   wait
 }
 trap stop INT TERM EXIT
