@@ -46,6 +46,11 @@ class PersonForm(forms.Form):
         required=False,
         help_text=_("Optional. Shown only to this community's staff."),
     )
+    with_account = forms.BooleanField(
+        label=_("Also open an account for this resident"),
+        required=False,
+        help_text=_("The mobile phone becomes the login; a one-time password is printed."),
+    )
     care_tags = forms.MultipleChoiceField(
         label=_("Care needs"),
         choices=CareTag.choices,

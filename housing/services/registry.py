@@ -150,6 +150,30 @@ def person_link_user(*, actor, person: Person, user) -> Person:
     return person
 
 
+@transaction.atomic
+def person_create_with_account(*, actor, community, name: str, phone: str, **person_fields):
+    """A resident record and its account together: (person, user, one-time password).
+
+    The phone is the login; the account is a resident of the person's community and
+    must change the printed password at its first login.
+    """
+    from portal.services.accounts import account_create
+
+    if not phone:
+        raise ValidationError(
+            {"phone": _("An account needs a mobile phone number.")}, code="phone_required"
+        )
+    person = person_create(
+        actor=actor, community=community, name=name, phone=phone, **person_fields
+    )
+    user, password = account_create(
+        actor=actor, phone=phone, display_name=name, role=Role.RESIDENT, area=community
+    )
+    person.user = user
+    person.save(update_fields=["user"])
+    return person, user, password
+
+
 def follow_person_cases(person: Person) -> None:
     """The linked account becomes a party to the cases its person reported, so the
     resident sees them ("My requests", the case page) and no one else's."""

@@ -14,7 +14,7 @@ from portal.models import Area, User
 from portal.querysets import area_labels
 from portal.roles import Action, AreaLevel, Role
 from portal.scope import active_memberships, can, get_visible_or_404, may, reach, under_paths_q
-from portal.views.accounts import form_error_from
+from portal.views.accounts import form_error_from, render_slip
 
 from .. import governance
 from ..filters import EstateFilter
@@ -175,16 +175,22 @@ class PersonAddView(View):
         )
         form = PersonForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)
+            with_account = data.pop("with_account")
+            community = household.unit.building.estate.community
             try:
+                if with_account:
+                    _person, account, password = services.person_create_with_account(
+                        actor=request.user, community=community, household=household, **data
+                    )
+                    return render_slip(request, account, password, new=True)
                 services.person_create(
-                    actor=request.user,
-                    community=household.unit.building.estate.community,
-                    household=household,
-                    **data,
+                    actor=request.user, community=community, household=household, **data
                 )
             except ValidationError as error:
                 form_error_from(form, error)
+            except PermissionDenied:
+                form.add_error("with_account", _("You cannot open accounts in this community."))
             else:
                 messages.success(request, _("The person is added."))
                 return redirect("housing:household_detail", pk=household.pk)

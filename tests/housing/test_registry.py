@@ -334,3 +334,38 @@ class TestScope:
 
 def test_a_person_record_is_one_per_id_in_the_database(world, owner):
     assert Person.objects.filter(id_number_hash=owner.id_number_hash).count() == 1
+
+
+def test_staff_create_a_person_and_an_account_together(client, world, flats):
+    from portal.models import User
+
+    client.force_login(world.users["own_staff"])
+
+    response = client.post(
+        reverse("housing:person_add", args=[flats[1].pk]),
+        {
+            "name": "赵花",
+            "id_number": id_number(sequence="456"),
+            "phone": "13800000012",
+            "relation": "owner",
+            "with_account": "on",
+        },
+    )
+
+    assert response.status_code == 200 and "password" in response.context
+    account = User.objects.get(username="13800000012")
+    person = Person.objects.get(name="赵花")
+    assert person.user == account and account.must_change_password
+    assert account.memberships.get().role == Role.RESIDENT
+
+
+def test_an_account_needs_a_phone(client, world, flats):
+    client.force_login(world.users["own_staff"])
+
+    response = client.post(
+        reverse("housing:person_add", args=[flats[1].pk]),
+        {"name": "无电话", "relation": "owner", "with_account": "on"},
+    )
+
+    assert response.status_code == 200 and response.context["form"].errors
+    assert not Person.objects.filter(name="无电话").exists()
