@@ -1,0 +1,1 @@
+"""Writes of the clinic: intake, mediation, concerns."""

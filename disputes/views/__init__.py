@@ -1,0 +1,1 @@
+"""Clinic pages: intake, mediation, queue and detail, concerns."""
