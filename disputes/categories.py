@@ -5,8 +5,14 @@ panel the classification proposes (the secretary confirms it).
 """
 
 CADRE, POLICE, COURT, JUDICIAL, RELIGIOUS, LAWYER, COUNSELLOR, PROPERTY = (
-    "community_cadre", "police_station", "court", "judicial_office", "religious_figure",
-    "lawyer", "counsellor", "property_company",
+    "community_cadre",
+    "police_station",
+    "court",
+    "judicial_office",
+    "religious_figure",
+    "lawyer",
+    "counsellor",
+    "property_company",
 )
 
 SEED = [
@@ -29,9 +35,33 @@ SEED = [
     ("environment", "环境污染纠纷", "environment", [CADRE, JUDICIAL]),
     ("traffic", "交通事故纠纷", "traffic", [POLICE, JUDICIAL]),
     ("medical", "医疗纠纷", "doctor and patient", [JUDICIAL, LAWYER]),
-    ("property_management", "物业纠纷", "property management (parking included)",
-     [CADRE, PROPERTY, POLICE]),
-    ("ethnic_religious", "民族宗教相关纠纷", "ethnic and religious matters",
-     [CADRE, RELIGIOUS, JUDICIAL]),
+    (
+        "property_management",
+        "物业纠纷",
+        "property management (parking included)",
+        [CADRE, PROPERTY, POLICE],
+    ),
+    (
+        "ethnic_religious",
+        "民族宗教相关纠纷",
+        "ethnic and religious matters",
+        [CADRE, RELIGIOUS, JUDICIAL],
+    ),
     ("other", "其他纠纷", "other", [CADRE]),
 ]
+
+
+def seed(category_model=None) -> None:
+    """Create the seeded categories that are missing; names already edited are kept."""
+    if category_model is None:
+        from .models import Category as category_model
+    for order, (code, name, name_en, panel) in enumerate(SEED):
+        category_model.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "suggested_affiliations": panel,
+                "order": order * 10,
+            },
+        )

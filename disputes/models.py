@@ -69,18 +69,25 @@ class Dispute(models.Model):
     risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices, default=Risk.YELLOW)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     estate = models.ForeignKey(
-        "housing.Estate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "housing.Estate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("estate"),
     )
     place = models.CharField(_("where it happened"), max_length=200, blank=True)
     facts = models.TextField(_("what happened"))
     source_case = models.ForeignKey(
-        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("turned from"),
     )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    rights_notice_given_at = models.DateTimeField(_("rights notice given"), null=True,
-                                                  blank=True)
+    rights_notice_given_at = models.DateTimeField(_("rights notice given"), null=True, blank=True)
 
     objects = DisputeQuerySet.as_manager()
 
@@ -104,17 +111,29 @@ class Party(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     person = models.ForeignKey(
-        "housing.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "housing.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("resident record"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("account"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
     )
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
     represents = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="representatives",
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="representatives",
         verbose_name=_("represents"),
     )
     willing = models.BooleanField(_("willing to mediate"), null=True, blank=True)
@@ -156,13 +175,21 @@ class Mediator(models.Model):
         "portal.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
-        related_name="mediator_roles", verbose_name=_("account"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mediator_roles",
+        verbose_name=_("account"),
     )
     name = models.CharField(_("name"), max_length=100)
     affiliation = models.CharField(_("affiliation"), max_length=30, choices=Affiliation.choices)
     organisation = models.ForeignKey(
-        "portal.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "portal.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("organisation"),
     )
     is_active = models.BooleanField(_("on the panel"), default=True)
@@ -186,8 +213,9 @@ class PanelMember(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["dispute", "mediator"], name="disputes_panel_unique"),
-            models.UniqueConstraint(fields=["dispute"], condition=Q(is_lead=True),
-                                    name="disputes_one_lead"),
+            models.UniqueConstraint(
+                fields=["dispute"], condition=Q(is_lead=True), name="disputes_one_lead"
+            ),
         ]
 
     def __str__(self):
@@ -208,13 +236,16 @@ class Session(models.Model):
     format = models.CharField(_("format"), max_length=20, choices=Format.choices)
     starts_at = models.DateTimeField(_("when"))
     place = models.CharField(_("where"), max_length=200)
-    attending_parties = models.ManyToManyField(Party, blank=True, related_name="sessions",
-                                               verbose_name=_("parties attending"))
-    attending_mediators = models.ManyToManyField(Mediator, blank=True, related_name="sessions",
-                                                 verbose_name=_("mediators attending"))
+    attending_parties = models.ManyToManyField(
+        Party, blank=True, related_name="sessions", verbose_name=_("parties attending")
+    )
+    attending_mediators = models.ManyToManyField(
+        Mediator, blank=True, related_name="sessions", verbose_name=_("mediators attending")
+    )
     minutes = models.TextField(_("minutes"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("mediation session")
@@ -240,8 +271,9 @@ class Agreement(models.Model):
     terms = models.TextField(_("what the parties agree"))
     performance_deadline = models.DateField(_("to be carried out by"), null=True, blank=True)
     effective_on = models.DateField(_("effective from"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("mediation agreement")
@@ -257,14 +289,20 @@ class ReturnVisit(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="return_visits")
     due_on = models.DateField(_("due"))
     visited_on = models.DateField(_("visited on"), null=True, blank=True)
-    visitor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="+", verbose_name=_("visited by"))
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("visited by"),
+    )
     kept = models.BooleanField(_("agreement kept"), null=True, blank=True)
-    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True,
-                                                    blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
-    follow_up = models.ForeignKey("portal.FollowUp", on_delete=models.SET_NULL, null=True,
-                                  blank=True, related_name="+")
+    follow_up = models.ForeignKey(
+        "portal.FollowUp", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("return visit")
@@ -289,13 +327,14 @@ class JudicialConfirmation(models.Model):
         CONFIRMED = "confirmed", _("confirmed")
         REJECTED = "rejected", _("not confirmed")
 
-    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE,
-                                   related_name="confirmation")
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="confirmation")
     applied_on = models.DateField(_("applied on"))
-    court = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("court"))
-    result = models.CharField(_("result"), max_length=10, choices=Result.choices,
-                              default=Result.PENDING)
+    court = models.ForeignKey(
+        "portal.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("court")
+    )
+    result = models.CharField(
+        _("result"), max_length=10, choices=Result.choices, default=Result.PENDING
+    )
     result_on = models.DateField(_("decided on"), null=True, blank=True)
 
     class Meta:
@@ -318,11 +357,18 @@ class Referral(models.Model):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="referrals")
     kind = models.CharField(_("to"), max_length=20, choices=Kind.choices)
-    party = models.ForeignKey(Party, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("party"))
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("party"),
+    )
     provider = models.CharField(_("provider"), max_length=200, blank=True)
-    reason = models.TextField(_("why"), blank=True,
-                              help_text=_("For legal aid: why the party qualifies."))
+    reason = models.TextField(
+        _("why"), blank=True, help_text=_("For legal aid: why the party qualifies.")
+    )
     outcome = models.TextField(_("outcome"), blank=True)
     referred_at = models.DateTimeField(_("referred at"), default=timezone.now)
 
@@ -341,8 +387,9 @@ class Extension(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="extensions")
     new_due_at = models.DateTimeField(_("new time limit"))
     consent = models.TextField(_("how the parties consented"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -355,8 +402,9 @@ class Extension(models.Model):
 class ClinicSlot(models.Model):
     """A time the clinic offers; residents book one to ask for mediation."""
 
-    community = models.ForeignKey("portal.Area", on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("community"))
+    community = models.ForeignKey(
+        "portal.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     capacity = models.PositiveSmallIntegerField(_("places"), default=3)
@@ -366,8 +414,12 @@ class ClinicSlot(models.Model):
         verbose_name_plural = _("clinic slots")
         ordering = ["starts_at"]
         indexes = [models.Index(fields=["community", "starts_at"])]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
-                                              name="disputes_slot_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="disputes_slot_ends_after_start",
+            )
+        ]
 
     def __str__(self):
         return f"{self.community} {self.starts_at:%Y-%m-%d %H:%M}"
@@ -393,8 +445,14 @@ class Concern(models.Model):
     raised_at_event = models.CharField(_("raised at"), max_length=100, blank=True)
     description = models.TextField(_("the concern"))
     answer = models.TextField(_("answer"), blank=True)
-    turned_into = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("turned into"))
+    turned_into = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("turned into"),
+    )
 
     objects = ConcernQuerySet.as_manager()
 

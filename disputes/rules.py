@@ -7,14 +7,18 @@ from portal.rules import CaseRulesForm
 
 
 class DisputeRulesForm(CaseRulesForm):
-    return_visit_days = forms.IntegerField(label=_("Return visit after (days)"), min_value=1,
-                                           max_value=365)
+    return_visit_days = forms.IntegerField(
+        label=_("Return visit after (days)"), min_value=1, max_value=365
+    )
     confirmation_window_days = forms.IntegerField(
-        label=_("Judicial confirmation window (days)"), min_value=1, max_value=90)
+        label=_("Judicial confirmation window (days)"), min_value=1, max_value=90
+    )
     confirmation_warning_days = forms.IntegerField(
-        label=_("Warn this many days before the window closes"), min_value=0, max_value=30)
+        label=_("Warn this many days before the window closes"), min_value=0, max_value=30
+    )
     orange_time_limit_days = forms.IntegerField(
-        label=_("Time limit for orange-risk disputes (days)"), min_value=1, max_value=30)
+        label=_("Time limit for orange-risk disputes (days)"), min_value=1, max_value=30
+    )
 
 
 # Mediation: 30 days from acceptance (People's Mediation Law, DOMAIN.md Part 2), calendar

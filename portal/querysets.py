@@ -90,9 +90,13 @@ class CaseReach:
     case_prefix = ""
 
     def in_areas(self, paths):
+        """Rows whose community, or grid where known, lies under `paths`: a grid worker
+        reaches the cases of their grid."""
         from .models import Area
 
-        return Q(**{f"{self.case_prefix}community__in": Area.objects.filter(under_paths_q(paths))})
+        areas = Area.objects.filter(under_paths_q(paths))
+        p = self.case_prefix
+        return Q(**{f"{p}community__in": areas}) | Q(**{f"{p}grid__in": areas})
 
     def assigned_to(self, user, organisation_ids):
         p = self.case_prefix

@@ -208,3 +208,11 @@ def run_steps(steps: dict[str, Step], **kwargs) -> Iterable[tuple[Step, Any]]:
 
 
 registry = Registry()
+
+
+def case_url(case) -> str:
+    """The page of a case: its kind's own detail page, else the kit's case page."""
+    from django.urls import reverse
+
+    kind = registry.case_kinds.get(case.kind)
+    return reverse(kind.detail_url_name if kind else "portal:case_detail", args=[case.pk])

@@ -4,15 +4,9 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from disputes.categories import SEED
+    from disputes.categories import seed as seed_categories
 
-    category = apps.get_model("disputes", "Category")
-    for order, (code, name, name_en, panel) in enumerate(SEED):
-        category.objects.update_or_create(
-            code=code,
-            defaults={"name": name, "name_en": name_en, "suggested_affiliations": panel,
-                      "order": order * 10},
-        )
+    seed_categories(apps.get_model("disputes", "Category"))
 
 
 class Migration(migrations.Migration):

@@ -462,11 +462,13 @@ def estate_issue_to_dispute(*, actor, issue: EstateIssue, now=None) -> Case:
 
 
 def may_turn_into_dispute(user, issue: EstateIssue) -> bool:
-    """Offer the button only when the disputes app is there and the user may close."""
+    """Offer the button only when the disputes app is there and the user may close the
+    issue and open a dispute in its community."""
     return (
         registry.hand_over_target("dispute_from") is not None
         and issue.case.closed_at is None
         and can(user, Action.CLOSE, issue.case)
+        and may_at(user, Action.CREATE, "disputes.dispute", issue.case.community)
     )
 
 

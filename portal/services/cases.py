@@ -42,10 +42,13 @@ def next_reference(prefix: str, *, now=None) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
-def _may_create(actor, kind: str, community: Area, filed_by) -> bool:
+def _may_create(actor, kind: str, community: Area, filed_by, grid: Area | None = None) -> bool:
     if actor is None:
         return False
     if may_at(actor, Action.CREATE, kind, community):
+        return True
+    # A grid worker's area is its grid: it opens cases placed on that grid.
+    if grid is not None and may_at(actor, Action.CREATE, kind, grid):
         return True
     # A resident files for themselves.
     own = reach(actor, kind, Action.CREATE).own
@@ -143,7 +146,7 @@ def case_open(
         and bool(filer_phone.strip())
         and case_kind.resident_visible
     )
-    if not by_the_public and not _may_create(actor, kind, community, filed_by):
+    if not by_the_public and not _may_create(actor, kind, community, filed_by, grid):
         raise PermissionDenied
     payload, rule_set = rules_for(case_kind.rule_kind, community, now)
     case = Case.objects.create(
@@ -188,6 +191,26 @@ def case_transition(
         public=public,
         now=now,
     )
+    return case
+
+
+@transaction.atomic
+def case_set_due(*, case: Case, due_at, actor, reason: str, public: bool = False, now=None) -> Case:
+    """A new due date for an open case, with a timeline entry saying why; the due-date
+    reminder moves with it. `actor=None` is a rule setting the date while the case is
+    opened (e.g. an urgent risk level): the caller has checked who opens it."""
+    if actor is not None:
+        _require(actor, Action.CHANGE, case)
+    if timezone.is_naive(due_at):
+        raise ValueError("due_at must be aware")
+    if case.closed_at:
+        raise ValidationError(_("The case is closed."), code="closed")
+    if case.due_at == due_at:
+        return case
+    case.due_at = due_at
+    case.save(update_fields=["due_at", "updated_at"])
+    _entry(case, verb=Verb.COMMENTED, actor=actor, comment=reason, public=public, now=now)
+    _schedule_due_reminder(case, _payload(case))
     return case
 
 
@@ -377,8 +400,11 @@ def case_escalate(*, case: Case, actor, comment: str = "", status: str = "", now
     (e.g. a problem the mobile office desk cannot solve): the same due date, timeline
     entry and notice to the subdistrict's staff as the overdue scan gives. `status`
     optionally moves the case to its kind's "escalated" status in the same step.
+    `actor=None` is a rule escalating a case as it is opened (e.g. a red-risk dispute
+    referred by a grid worker): the caller has checked who opens it.
     """
-    _require(actor, Action.ASSIGN, case)
+    if actor is not None:
+        _require(actor, Action.ASSIGN, case)
     kind = registry.case_kinds[case.kind]
     if status and status not in kind.statuses.values:
         raise ValidationError(_("Unknown status."), code="status")
@@ -506,6 +532,7 @@ __all__ = [
     "case_open",
     "case_rate",
     "case_reopen",
+    "case_set_due",
     "case_transition",
     "cases_escalate_overdue",
     "may_rate",

@@ -16,11 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import FollowUp, Membership, Notification, OutboxEmail, User
+from ..registry import case_url
 
 log = logging.getLogger(__name__)
 State = FollowUp.State
@@ -105,7 +105,7 @@ def recipients(follow_up: FollowUp):
 
 
 def _case_url(case) -> str:
-    return reverse("portal:case_detail", args=[case.pk]) if case else ""
+    return case_url(case) if case else ""
 
 
 def notify(*, users, message: str, case=None, follow_up=None, now=None) -> list[Notification]:

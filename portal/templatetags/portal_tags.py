@@ -38,3 +38,10 @@ def case_status(case) -> str:
 @register.inclusion_tag("portal/_case_mark.html")
 def case_mark(case):
     return {"mark": case.mark}
+
+
+@register.filter
+def case_url(case) -> str:
+    from portal.registry import case_url as url_of
+
+    return url_of(case)

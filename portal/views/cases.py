@@ -17,7 +17,7 @@ from ..models import Case, Organisation, User
 from ..net import client_ip_for_ratelimit
 from ..personal import normalise_phone
 from ..querysets import sees_internal
-from ..registry import registry
+from ..registry import case_url, registry
 from ..roles import Action
 from ..scope import active_memberships, can, get_visible_or_404, may
 from ..services import cases as case_services
@@ -254,7 +254,7 @@ class SearchView(TemplateView):
         if query and registry.case_kind_for_reference(query):
             case = Case.objects.visible_to(user).filter(reference=query.upper()).first()
             if case:
-                return redirect("portal:case_detail", pk=case.pk)
+                return redirect(case_url(case))
         return super().get(request, *args, query=query, **kwargs)
 
     def get_context_data(self, *, query="", **kwargs):

@@ -638,7 +638,10 @@ def dispute_target(monkeypatch):
 
 
 class TestTurningIntoADispute:
-    def test_without_the_disputes_app_it_is_refused_and_not_offered(self, client, world, estate):
+    def test_without_the_disputes_app_it_is_refused_and_not_offered(
+        self, client, world, estate, monkeypatch
+    ):
+        monkeypatch.delitem(registry.hand_over_targets, "dispute_from", raising=False)
         issue = open_issue(world, estate)
 
         with pytest.raises(ValidationError) as refused:
@@ -864,8 +867,9 @@ def test_scope_of_the_report_form(client, world, estate):
     )
 
 
-def test_scope_of_turning_an_issue_into_a_dispute(client, world, estate):
+def test_scope_of_turning_an_issue_into_a_dispute(client, world, estate, monkeypatch):
     # Without the disputes app those who may close are sent back with a message.
+    monkeypatch.delitem(registry.hand_over_targets, "dispute_from", raising=False)
     issue = open_issue(world, estate)
     check_scope(
         client,

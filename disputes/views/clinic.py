@@ -1,0 +1,204 @@
+"""The clinic's pages: the dispute queue, a dispute with its dossier checklist, and
+"My cases" for mediators."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.views.generic import ListView, TemplateView
+from django_filters.views import FilterView
+
+from portal.querysets import sees_internal
+from portal.registry import registry
+from portal.roles import Action, Role
+from portal.scope import get_visible_or_404, may, reach, roles_of
+
+from ..dossier import dossier
+from ..filters import DisputeFilter, category_label
+from ..models import Dispute, Mediator, PanelMember, Risk
+
+DISPUTE = "disputes.dispute"
+# Roles whose members may sit on a mediation panel or handle a dispute.
+MEDIATING_ROLES = frozenset(
+    {
+        Role.COMMUNITY_STAFF,
+        Role.PARTY_SECRETARY,
+        Role.GRID_WORKER,
+        Role.SUBDISTRICT_STAFF,
+        Role.ORGANISATION_MEMBER,
+    }
+)
+
+
+def works_in_clinic(user) -> bool:
+    """Does the user reach disputes as staff (an area or an organisation), not only as a
+    resident? Residents follow their own disputes on "My requests"."""
+    r = reach(user, DISPUTE, Action.VIEW)
+    return r.everything or bool(r.area_paths or r.organisation_ids)
+
+
+def is_mediator(user) -> bool:
+    """Has the user an entry in the mediator pool (remembered for the request)?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_disputes_is_mediator", None)
+    if cached is None:
+        cached = user._disputes_is_mediator = Mediator.objects.filter(user=user).exists()
+    return cached
+
+
+def may_have_cases(user) -> bool:
+    """Whom "My cases" is offered to: mediators, staff and organisation members."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or bool(roles_of(user) & MEDIATING_ROLES) or is_mediator(user)
+
+
+def with_leads(disputes):
+    """Each dispute with `leads`: its lead mediator's panel row (one query for all)."""
+    return disputes.prefetch_related(
+        Prefetch(
+            "panel",
+            queryset=PanelMember.objects.filter(is_lead=True).select_related("mediator"),
+            to_attr="leads",
+        )
+    )
+
+
+def open_first(disputes):
+    """Open disputes first, soonest due first; then the most recently closed."""
+    return disputes.order_by(
+        F("case__closed_at").desc(nulls_first=True), "case__due_at", "-case__created_at"
+    )
+
+
+RISK_BADGES = {
+    Risk.RED: "text-bg-danger",
+    Risk.ORANGE: "text-bg-warning",
+    Risk.YELLOW: "text-bg-light border",
+}
+
+
+def _decorate(dispute: Dispute) -> Dispute:
+    """The category in the page's language and the risk badge's colour, for templates."""
+    dispute.category_label = category_label(dispute.category)
+    dispute.risk_class = RISK_BADGES.get(dispute.risk, "text-bg-secondary")
+    return dispute
+
+
+# --- The queue ------------------------------------------------------------------------
+
+
+class QueueView(FilterView):
+    """Disputes in scope, filterable, with lead mediator, due date and the kit's marks."""
+
+    template_name = "disputes/queue.html"
+    filterset_class = DisputeFilter
+    paginate_by = 25
+
+    def dispatch(self, request, *args, **kwargs):
+        if not works_in_clinic(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        disputes = Dispute.objects.visible_to(self.request.user).select_related("case", "category")
+        return open_first(with_leads(disputes))
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for dispute in context["object_list"]:
+            _decorate(dispute)
+        context["may_export"] = may(self.request.user, Action.EXPORT, DISPUTE)
+        return context
+
+
+# --- A dispute ------------------------------------------------------------------------
+
+
+class DisputeDetailView(TemplateView):
+    """One dispute: facts and classification, the intake block (parties, masked for
+    residents, and the case it was turned from), the mediation block, the dossier
+    checklist for staff, and the kit's timeline (public entries only for residents)."""
+
+    template_name = "disputes/dispute_detail.html"
+
+    def get_context_data(self, **kwargs):
+        # The intake and mediation blocks are their own modules' business.
+        from .intake import intake_context
+        from .mediation import mediation_context
+
+        user = self.request.user
+        dispute = get_visible_or_404(
+            Dispute.objects.select_related(
+                "case__community",
+                "case__handler",
+                "case__organisation",
+                "category",
+                "estate",
+            ),
+            user,
+            pk=self.kwargs["pk"],
+        )
+        case = _decorate(dispute).case
+        staff = sees_internal(user, case)
+        timeline = case.timeline.select_related("actor", "from_organisation", "to_organisation")
+        if not staff:
+            timeline = timeline.filter(is_public=True)
+        context = {
+            "dispute": dispute,
+            "case": case,
+            "kind": registry.case_kinds.get(case.kind),
+            "staff_view": staff,
+            "timeline": timeline,
+            "dossier": dossier(dispute) if staff else [],
+            **intake_context(dispute, user),
+            **mediation_context(dispute, user),
+        }
+        context.update(kwargs)
+        return super().get_context_data(**context)
+
+
+# --- My cases -------------------------------------------------------------------------
+
+
+class MyCasesView(ListView):
+    """Disputes where the user sits on the panel or is the handler, open first. Users who
+    have none see an empty list with a word on how one gets cases."""
+
+    template_name = "disputes/my_cases.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        user = self.request.user
+        mine = PanelMember.objects.filter(dispute=OuterRef("pk"), mediator__user=user)
+        disputes = (
+            Dispute.objects.visible_to(user)
+            .filter(
+                Q(pk__in=PanelMember.objects.filter(mediator__user=user).values("dispute_id"))
+                | Q(case__handler=user)
+            )
+            .select_related("case", "category")
+            .annotate(on_panel=Exists(mine), i_lead=Exists(mine.filter(is_lead=True)))
+        )
+        return open_first(disputes)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for dispute in context["object_list"]:
+            _decorate(dispute)
+        context["is_mediator"] = is_mediator(self.request.user)
+        return context
+
+
+__all__ = [
+    "DisputeDetailView",
+    "MyCasesView",
+    "QueueView",
+    "is_mediator",
+    "may_have_cases",
+    "works_in_clinic",
+]
