@@ -107,10 +107,12 @@ class DisputesConfig(AppConfig):
         from portal.scope import roles_of
 
         from . import demo, load
+        from .querysets import party_disputes
 
         registry.add_demo_loader(
             Step("disputes.clinic", demo.load, depends_on=("housing.estates",))
         )
+        registry.add_person_cases("disputes.parties", party_disputes)
         registry.add_load_generator(
             Step("disputes.clinic", load.generate, depends_on=("housing.estates",))
         )

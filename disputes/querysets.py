@@ -35,3 +35,10 @@ class ConcernQuerySet(CaseKindQuerySet):
 class MediatorQuerySet(ScopedQuerySet):
     scope_kind = "disputes.mediator"
     area_field = "community"
+
+
+def party_disputes(person):
+    """Cases of the disputes `person` is a party to (a person-cases finder for housing)."""
+    from .models import Party
+
+    return Party.objects.filter(person=person).values_list("dispute_id", flat=True)

@@ -70,6 +70,9 @@ class HousingConfig(AppConfig):
             Step("housing.estates", demo.load, depends_on=("portal.accounts",))
         )
         registry.add_load_generator(Step("housing.estates", load.generate))
+        from .services.registry import reported_issues
+
+        registry.add_person_cases("housing.issues", reported_issues)
 
         def staff_may(action, kind):
             return lambda user: (

@@ -132,6 +132,9 @@ class Registry:
     load_generators: dict[str, Step] = field(default_factory=dict)
     hand_over_targets: dict[str, HandOverTarget] = field(default_factory=dict)
     nav_items: dict[str, NavItem] = field(default_factory=dict)
+    # name -> callable(person) returning the ids of cases that person is a party to;
+    # housing asks them all when a resident record is linked to an account.
+    person_cases: dict[str, Callable[[Any], Iterable[int]]] = field(default_factory=dict)
 
     def _add(self, table: dict, item) -> None:
         if item.name in table:
@@ -168,6 +171,11 @@ class Registry:
 
     def add_nav_item(self, item: NavItem) -> None:
         self._add(self.nav_items, item)
+
+    def add_person_cases(self, name: str, finder: Callable[[Any], Iterable[int]]) -> None:
+        if name in self.person_cases:
+            raise RegistryError(f"{name!r} is registered twice")
+        self.person_cases[name] = finder
 
     def hand_over_target(self, name: str) -> HandOverTarget | None:
         """The target registered under `name`, or None when its app is not installed."""

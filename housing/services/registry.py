@@ -175,16 +175,23 @@ def person_create_with_account(*, actor, community, name: str, phone: str, **per
 
 
 def follow_person_cases(person: Person) -> None:
-    """The linked account becomes a party to the cases its person reported, so the
-    resident sees them ("My requests", the case page) and no one else's."""
+    """The linked account becomes a party to the cases its person is in (estate issues
+    it reported, and whatever other apps register), so the resident sees them."""
     from portal.models import CaseParty
-
-    from ..models import EstateIssue
+    from portal.registry import registry
 
     if person.user_id is None:
         return
-    for case_id in EstateIssue.objects.filter(reporter=person).values_list("case_id", flat=True):
+    case_ids = {case_id for finder in registry.person_cases.values() for case_id in finder(person)}
+    for case_id in case_ids:
         CaseParty.objects.get_or_create(case_id=case_id, user_id=person.user_id)
+
+
+def reported_issues(person: Person):
+    """Cases of the estate issues `person` reported (registered as a person-cases finder)."""
+    from ..models import EstateIssue
+
+    return EstateIssue.objects.filter(reporter=person).values_list("case_id", flat=True)
 
 
 def person_reveal_id(*, actor, person: Person, reason: str) -> str:

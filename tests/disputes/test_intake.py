@@ -1082,3 +1082,34 @@ def test_a_resident_party_may_not_accept_their_own_dispute(client, world, neighb
 
     assert client.post(reverse("disputes:accept", args=[dispute.pk])).status_code == 403
     assert Case.objects.get(pk=dispute.pk).status == Status.RECEIVED
+
+
+def test_a_person_linked_later_follows_the_disputes_they_are_a_party_to(world):
+    """Linking a resident record to an account makes the account a party (My requests)."""
+    from disputes.models import Category
+    from disputes.services import intake
+    from housing.services import registry as housing_registry
+    from portal.models import Case
+    from tests.factories import UserFactory, member
+    from tests.housing.helpers import estate_with_households
+
+    staff = world.users["own_staff"]
+    _estate, flats = estate_with_households(world.areas["community_a"])
+    person = housing_registry.person_create(
+        actor=staff, community=world.areas["community_a"], name="Zhao Hua", household=flats[0]
+    )
+    dispute = intake.dispute_walk_in(
+        actor=staff,
+        community=world.areas["community_a"],
+        category=Category.objects.get(code="neighbours"),
+        facts="parking",
+        applicant=intake.PartyDetails(name="Wang Peng"),
+        respondent=intake.PartyDetails(person=person),
+    )
+    resident = UserFactory()
+    member(resident, "resident", area=world.areas["community_a"])
+
+    housing_registry.person_link_user(actor=staff, person=person, user=resident)
+
+    mine = Case.objects.visible_to(resident).filed_or_joined_by(resident)
+    assert list(mine.values_list("pk", flat=True)) == [dispute.pk]
