@@ -94,6 +94,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("housing/", include("housing.urls")),
     path("disputes/", include("disputes.urls")),
+    path("elevators/", include("elevators.urls")),
     # Visitors choose their language before they log in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,1 @@
+"""Writes of the elevator app: projects and stages, consent, objections, costs."""

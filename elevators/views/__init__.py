@@ -1,0 +1,1 @@
+"""Elevator pages: projects, consent, stages and objections, cost sharing."""
