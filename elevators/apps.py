@@ -52,3 +52,54 @@ class ElevatorsConfig(AppConfig):
             )
         )
         # providers, demo, load generator, navigation: below
+        from portal.registry import Step
+
+        from . import demo
+
+        registry.add_demo_loader(
+            Step("elevators.projects", demo.load, depends_on=("housing.estates",))
+        )
+        from portal.registry import DashboardProvider, ExportProvider
+
+        from . import dashboards, exports
+
+        registry.add_dashboard_provider(
+            DashboardProvider("elevators", _("Elevators"), dashboards.tiles, order=30)
+        )
+        registry.add_export_provider(
+            ExportProvider(
+                "elevators.projects",
+                _("Elevator projects"),
+                exports.project_rows,
+                exports.PROJECT_COLUMNS,
+                kind="elevators.project",
+            )
+        )
+        from portal.registry import NavItem
+        from portal.roles import Action as _Action
+        from portal.roles import Role
+        from portal.scope import may, roles_of
+
+        registry.add_nav_item(
+            NavItem(
+                "elevators.projects",
+                _("Elevator projects"),
+                "elevators:project_list",
+                visible=lambda u: (
+                    u.is_superuser
+                    or bool(
+                        roles_of(u) - {Role.RESIDENT} and may(u, _Action.VIEW, "elevators.project")
+                    )
+                ),
+                order=300,
+            )
+        )
+        registry.add_nav_item(
+            NavItem(
+                "elevators.start",
+                _("Add an elevator"),
+                "elevators:project_start",
+                visible=lambda u: Role.RESIDENT in roles_of(u),
+                order=18,
+            )
+        )

@@ -243,6 +243,17 @@ def _xiaoyangquan(admin):
         flats_by_estate[name] = _flats(estate, buildings=buildings, units=2, floors=6)
         named = {11: "胡桃兰", 0: "荆师傅"} if name == "盛泽园" else {}
         people = _people(admin, estate, flats_by_estate[name], "140302", named)
+        for i, flat in enumerate(flats_by_estate[name]):
+            # Most flats house a couple: the residents who benefit from an elevator.
+            if i % 7 != 6:
+                registry.person_create(
+                    actor=admin,
+                    community=community,
+                    name=f"{people[i].name}家属",
+                    household=flat,
+                    relation=Relation.FAMILY,
+                    check_scope=False,
+                )
         if name == "盛泽园":
             _bind(_user("resident.hu"), people[11], flats_by_estate[name][11])
             _bind(_user("resident.jing"), people[0], flats_by_estate[name][0])

@@ -53,11 +53,19 @@ def objects_for(user) -> dict[str, dict]:
         obj = queryset.first()
         return obj.pk if obj else 1
 
+    from disputes.models import Dispute
+    from elevators.models import Objection, Project
+
     case = Case.objects.visible_to(user).first()
+    projects = Project.objects.visible_to(user)
+    disputes = Dispute.objects.visible_to(user)
     follow_up = FollowUp.objects.for_user(user).first()
     estates = Estate.objects.visible_to(user)
     households = Household.objects.visible_to(user)
     return {
+        "elevators:objection_": {"pk": pk(Objection.objects.filter(project__in=projects))},
+        "elevators:": {"pk": pk(projects), "kind": "construction"},
+        "disputes:": {"pk": pk(disputes)},
         "housing:estate_": {"pk": pk(estates)},
         "housing:roster_add": {"pk": pk(estates)},
         "housing:review_add": {"pk": pk(estates)},

@@ -1,0 +1,32 @@
+"""A resident owner votes on their unit's elevator and sees the agreeing count move."""
+
+from elevators.models import Ballot
+from tests.browser.test_grid_referral import log_in
+from tests.elevators.test_consent import make_owner, make_project
+from tests.factories import UserFactory
+
+
+def agreeing(page) -> int:
+    return int(page.locator("#consent-agree-households").inner_text())
+
+
+def test_a_resident_owner_votes_agree_and_the_agreeing_count_goes_up(page, world):
+    project, flats = make_project(world)
+    Ballot.objects.create(
+        project=project, household=flats[0], choice="agree", cast_by=world.users["own_staff"]
+    )
+    owner = make_owner(world, flats[-1], user=UserFactory(username="hu_taolan"))
+    log_in(page, owner)
+
+    page.goto(f"/elevators/{project.pk}/")
+    before = agreeing(page)
+    page.locator("form[action$='/vote/'] input[name=choice][value=agree]").check()
+    page.locator("form[action$='/vote/'] button[type=submit]").click()
+    page.wait_for_url(f"**/elevators/{project.pk}/")
+
+    assert before == 1
+    assert agreeing(page) == before + 1
+    assert page.locator("#consent-my-ballots").inner_text().startswith(flats[-1].room_number)
+    # The tally alone, on the page staff may keep open.
+    page.goto(f"/elevators/{project.pk}/consent/")
+    assert agreeing(page) == before + 1
