@@ -54,10 +54,13 @@ class ElevatorsConfig(AppConfig):
         # providers, demo, load generator, navigation: below
         from portal.registry import Step
 
-        from . import demo
+        from . import demo, load
 
         registry.add_demo_loader(
             Step("elevators.projects", demo.load, depends_on=("housing.estates",))
+        )
+        registry.add_load_generator(
+            Step("elevators.projects", load.generate, depends_on=("housing.estates",))
         )
         from portal.registry import DashboardProvider, ExportProvider
 

@@ -149,3 +149,15 @@ def test_the_demo_shows_the_sources_figures(demo_data):
     hu = Project.objects.get(initiator__name="胡桃兰")
     assert hu.stage == Stage.CONSTRUCTION and hu.objections.get().status == "resolved"
     assert hu.schedules.filter(agreed_on__isnull=False).count() == 3
+
+
+def test_the_load_generator_adds_projects_in_voting(demo_data):
+    from django.utils import timezone
+
+    from elevators.load import generate as elevators_generate
+    from housing.load import generate as housing_generate
+
+    housing_generate(scale=1, today=timezone.localdate())
+
+    assert elevators_generate(scale=3, today=timezone.localdate()) == "3 elevator projects"
+    assert Project.objects.filter(stage=Stage.VOTING, ballots__isnull=False).distinct().count() >= 3
