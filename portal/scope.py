@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -225,6 +226,12 @@ def can(user, action: str, obj) -> bool:
     """May `user` do `action` to `obj`? Answered by the same filter as `visible_to`."""
     queryset = type(obj)._default_manager.all()
     return queryset.visible_to(user, action).filter(pk=obj.pk).exists()
+
+
+def require(actor, action: str, obj) -> None:
+    """Raise PermissionDenied unless `actor` may do `action` to `obj` (see `can`)."""
+    if actor is None or not can(actor, action, obj):
+        raise PermissionDenied
 
 
 def get_visible_or_404(queryset, user, action: str = Action.VIEW, **lookup):

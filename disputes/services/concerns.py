@@ -6,16 +6,17 @@ so the resident who raised it follows it on "My requests".
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from housing.services.desk import estate_issue_open
+from portal.errors import field_error as _field_error
 from portal.models import Area, Case, User
 from portal.personal import normalise_phone, validate_mobile
 from portal.registry import registry
 from portal.roles import Action, Role
-from portal.scope import can
+from portal.scope import require as _require
 from portal.services import cases as kit
 
 from ..models import Concern
@@ -29,15 +30,6 @@ INTO_ISSUE = "issue"
 def concern_title(description: str) -> str:
     """The case's subject: the first 60 characters of the concern, on one line."""
     return " ".join(description.split())[:TITLE_LENGTH]
-
-
-def _field_error(field: str, message, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require(actor, action: str, case: Case) -> None:
-    if not can(actor, action, case):
-        raise PermissionDenied
 
 
 def _locked(concern: Concern) -> Concern:

@@ -21,12 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from housing.models import Estate, EstateIssue, IssueCategory, Person
+from portal.errors import field_error as _field_error
 from portal.models import Area, Case, CaseParty, User
 from portal.personal import normalise_phone, validate_mobile
 from portal.registry import registry
 from portal.roles import Action, AreaLevel, Role
 from portal.rules import ancestor_paths, rules_for
 from portal.scope import active_memberships, can, may_at, reach, under_paths_q
+from portal.scope import require as _require
 from portal.services import cases as kit
 from portal.workdays import due_after
 
@@ -50,15 +52,6 @@ class PartyDetails:
 
     def __bool__(self) -> bool:
         return bool(self.name.strip() or self.phone.strip() or self.person)
-
-
-def _field_error(field: str, message, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require(actor, action, obj) -> None:
-    if not can(actor, action, obj):
-        raise PermissionDenied
 
 
 def _local(moment: datetime) -> str:

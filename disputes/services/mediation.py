@@ -22,10 +22,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.errors import field_error as _field_error
 from portal.models import Area, Case, FollowUp, Membership, Organisation, User
 from portal.roles import Action, AreaLevel, OrganisationType, Role
 from portal.rules import ancestor_paths
 from portal.scope import can, may_at
+from portal.scope import require as _require
 from portal.services import cases as kit
 from portal.services import followups
 from portal.workdays import due_after
@@ -86,16 +88,6 @@ STAFF_ROLES = (
 
 
 # --- Helpers ---------------------------------------------------------------------
-
-
-def _field_error(field: str, message, code: str) -> ValidationError:
-    """A user error on one form field, keeping its code for callers and tests."""
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require(actor, action: str, case: Case) -> None:
-    if not can(actor, action, case):
-        raise PermissionDenied
 
 
 def _locked(dispute: Dispute) -> Case:

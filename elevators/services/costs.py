@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from housing.models import Household
+from portal.errors import field_error as _invalid
 from portal.roles import Action
 from portal.rules import rules_for
-from portal.scope import can
+from portal.scope import require
 from portal.services.cases import case_comment
 
 from .. import costs
@@ -25,14 +26,8 @@ COST_RULES = "elevators.cost"
 MAX_AMOUNT = Decimal("9999999999.99")
 
 
-def _invalid(field: str, message: str, code: str) -> ValidationError:
-    """A ValidationError naming its field, with its code kept for callers and tests."""
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
 def _require_change(actor, project: Project) -> None:
-    if not can(actor, Action.CHANGE, project):
-        raise PermissionDenied
+    require(actor, Action.CHANGE, project)
 
 
 def _money(value, field: str) -> Decimal:

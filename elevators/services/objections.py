@@ -15,7 +15,7 @@ from housing.services.registry import is_verified_owner
 from portal.models import Case
 from portal.registry import registry
 from portal.roles import Action, Role
-from portal.scope import can, may_at
+from portal.scope import can, may_at, require
 from portal.services import cases as kit
 from portal.services import followups
 
@@ -35,8 +35,7 @@ def may_object_for(user, project: Project, household: Household) -> bool:
 
 
 def _require_change(actor, project: Project) -> None:
-    if not can(actor, Action.CHANGE, project.case):
-        raise PermissionDenied
+    require(actor, Action.CHANGE, project.case)
 
 
 @transaction.atomic

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.errors import field_error
 from portal.models import Case, FollowUp, TimelineEntry
 from portal.roles import Action, Role
 from portal.rules import rules_for
-from portal.scope import can
+from portal.scope import require
 from portal.services import cases as kit
 from portal.services import followups
 from portal.services.attachments import attachment_add
@@ -24,14 +25,8 @@ from ..models import ChecklistItem, Project, Stage
 NOON = time(12, 0)
 
 
-def field_error(field: str, message: str, code: str) -> ValidationError:
-    """A refusal worded for one form field, keeping its code."""
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
 def _require_change(actor, project: Project) -> None:
-    if not can(actor, Action.CHANGE, project.case):
-        raise PermissionDenied
+    require(actor, Action.CHANGE, project.case)
 
 
 def _local_date(moment: datetime) -> date:

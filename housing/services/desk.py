@@ -11,18 +11,20 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.errors import field_error as _field_error
 from portal.models import Case, CaseParty, FollowUp, Membership, User
 from portal.personal import normalise_phone, validate_mobile
 from portal.registry import registry
 from portal.roles import Action, Programme, Role
 from portal.rules import ancestor_paths
 from portal.scope import AREA_ROLES, allows, can, may_at
+from portal.scope import require as _require
 from portal.services import attachments as kit_attachments
 from portal.services import cases as kit
 from portal.services import followups
@@ -44,16 +46,6 @@ class Resolution:
     OPEN = "open"
 
     values = (SOLVED_ON_SPOT, COLLECTIVE_STUDY, ESCALATED, OPEN)
-
-
-def _field_error(field: str, message, code: str) -> ValidationError:
-    """A user error on one form field, keeping its code for callers and tests."""
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require(actor, action, obj) -> None:
-    if not can(actor, action, obj):
-        raise PermissionDenied
 
 
 # --- Desk visits --------------------------------------------------------------------

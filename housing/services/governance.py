@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from portal.errors import field_error as _field_error
 from portal.models import FollowUp, Organisation
 from portal.roles import Action, OrganisationType, Role
-from portal.scope import can
+from portal.scope import require
 from portal.services import followups
 from portal.workdays import SHANGHAI
 
@@ -38,13 +39,8 @@ REVIEW_HOUR = time(9, 0)
 SCORE_FIELDS = ("security", "cleaning", "maintenance", "responsiveness")
 
 
-def _field_error(field: str, message, code: str, params=None) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code, params=params)})
-
-
 def _require_change(actor, estate: Estate) -> None:
-    if actor is None or not can(actor, Action.CHANGE, estate):
-        raise PermissionDenied
+    require(actor, Action.CHANGE, estate)
 
 
 # --- Management mode -----------------------------------------------------------------

@@ -21,7 +21,8 @@ from portal.personal import (
     validate_mobile,
 )
 from portal.roles import Action, Role
-from portal.scope import active_memberships, can, may_at
+from portal.scope import active_memberships, may_at
+from portal.scope import require as _require
 
 from ..models import (
     Building,
@@ -33,11 +34,6 @@ from ..models import (
     Residence,
     Unit,
 )
-
-
-def _require(actor, action, obj) -> None:
-    if not can(actor, action, obj):
-        raise PermissionDenied
 
 
 @transaction.atomic

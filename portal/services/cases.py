@@ -21,6 +21,7 @@ from ..registry import registry
 from ..roles import Action, AreaLevel, OrganisationType, Role
 from ..rules import rules_for
 from ..scope import can, may_at, reach
+from ..scope import require as _require
 from ..workdays import due_after
 from . import followups
 
@@ -53,11 +54,6 @@ def _may_create(actor, kind: str, community: Area, filed_by, grid: Area | None =
     # A resident files for themselves.
     own = reach(actor, kind, Action.CREATE).own
     return own and filed_by is not None and filed_by.pk == actor.pk
-
-
-def _require(actor, action: str, case: Case) -> None:
-    if not can(actor, action, case):
-        raise PermissionDenied
 
 
 def _entry(case, *, verb, actor=None, comment="", public=False, now=None, **orgs):
