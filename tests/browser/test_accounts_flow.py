@@ -1,5 +1,7 @@
 """A party secretary opens an account for a resident, who then logs in the first time."""
 
+from playwright.sync_api import expect
+
 from portal.models import User
 
 
@@ -32,7 +34,8 @@ def test_a_new_resident_account_from_slip_to_first_login(page, demo_data):
     page.locator("#id_new_password1").fill("my-own-pass-2026")
     page.locator("#id_new_password2").fill("my-own-pass-2026")
     page.get_by_role("button", name="修改密码").click()
+    page.wait_for_url("**/accounts/password_change/done/")
 
     page.goto("/")
-    assert page.get_by_role("heading", name="欢迎您，李大爷").is_visible()
-    assert page.get_by_text("居民 · 城东区 › 清真巷街道 › 团结社区").is_visible()
+    expect(page.get_by_role("heading", name="欢迎您，李大爷")).to_be_visible()
+    expect(page.get_by_text("居民 · 城东区 › 清真巷街道 › 团结社区")).to_be_visible()

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from disputes.models import Agreement, Dispute, Mediator
 from portal.roles import Role
@@ -18,8 +19,9 @@ def log_in(page, user):
 
 
 def submit(page):
-    page.locator("main form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    """Submit the page's form and wait for the answer, not just for the click."""
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
 
 
 def test_a_grid_referral_from_a_phone_through_to_an_agreement(chromium, live_server, world):
@@ -82,7 +84,7 @@ def test_a_grid_referral_from_a_phone_through_to_an_agreement(chromium, live_ser
     agreement = Agreement.objects.get(dispute=dispute)
     assert page.url.endswith(f"/disputes/{dispute.pk}/")
     page.goto(f"/disputes/{dispute.pk}/agreement/print/")
-    assert page.get_by_text(agreement.number).first.is_visible()
-    assert page.get_by_text("人民调解协议书").first.is_visible()
+    expect(page.get_by_text(agreement.number).first).to_be_visible()
+    expect(page.get_by_text("人民调解协议书").first).to_be_visible()
     page.screenshot(path="test-artifacts/agreement-print.png", full_page=True)
     desk.close()

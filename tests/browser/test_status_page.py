@@ -1,5 +1,9 @@
 """An older resident checks a request on the public status page, in large text, and rates it."""
 
+import re
+
+from playwright.sync_api import expect
+
 from portal.models import Case
 from portal.services import cases
 from tests.kitapp.services import ticket_open
@@ -19,15 +23,15 @@ def test_a_resident_follows_and_rates_a_request_without_logging_in(page, world):
 
     page.goto("/status/")
     page.get_by_role("button", name="大字号").click()
-    assert "large-text" in page.locator("html").get_attribute("class")
+    expect(page.locator("html")).to_have_class(re.compile(r"\blarge-text\b"))
 
     page.get_by_label("受理编号").fill(case.reference.lower())
     page.get_by_label("手机号码").fill("138 1234 5678")
     page.get_by_role("button", name="查询").click()
 
-    assert page.get_by_role("heading", name=f"{case.reference} · 楼道灯不亮").is_visible()
-    assert page.get_by_text("已联系电工").is_visible()
-    assert page.get_by_text("李*").is_visible()
+    expect(page.get_by_role("heading", name=f"{case.reference} · 楼道灯不亮")).to_be_visible()
+    expect(page.get_by_text("已联系电工")).to_be_visible()
+    expect(page.get_by_text("李*")).to_be_visible()
     page.screenshot(path="test-artifacts/status-page.png", full_page=True)
 
     page.get_by_label("2", exact=True).check()
@@ -35,6 +39,6 @@ def test_a_resident_follows_and_rates_a_request_without_logging_in(page, world):
     page.get_by_label("意见").fill("晚上还是黑的")
     page.get_by_role("button", name="提交评价").click()
 
-    page.wait_for_load_state()
+    expect(page.get_by_text("感谢您的评价。")).to_be_visible()
     reopened = Case.objects.get(pk=case.pk)
     assert reopened.closed_at is None and reopened.reopened_count == 1
