@@ -18,5 +18,6 @@ PUBLIC_URL_NAMES = frozenset(
         "portal:status",
         "admin:login",
         "housing:issue_report",
+        "eldercare:meal_points",
     }
 )

@@ -50,7 +50,17 @@ PERMISSIONS: dict[str, dict[str, frozenset]] = {
     Role.COMMUNITY_STAFF: {ANY_KIND: _ALL, ACCOUNT: _ACCOUNTS},
     Role.PARTY_SECRETARY: {ANY_KIND: _ALL, ACCOUNT: _ACCOUNTS},
     Role.SUBDISTRICT_STAFF: {ANY_KIND: _WORK | {Action.EXPORT}, ACCOUNT: _ACCOUNTS},
-    Role.PROGRAMME_OFFICER: {ANY_KIND: _ALL - {Action.CREATE}, ACCOUNT: _NONE},
+    Role.PROGRAMME_OFFICER: {
+        ANY_KIND: _ALL - {Action.CREATE},
+        ACCOUNT: _NONE,
+        # A county's eldercare office registers facilities, agreements and doctor teams
+        # and applies for adaptations itself (DOMAIN.md Part 1 §5).
+        "eldercare.facility": _ALL,
+        "eldercare.adaptation": _ALL,
+        "eldercare.agreement": _ALL,
+        "eldercare.team": _ALL,
+        "eldercare.contract": _ALL,
+    },
     Role.OFFICIAL: {ANY_KIND: frozenset({Action.VIEW, Action.EXPORT}), ACCOUNT: _NONE},
     Role.ORGANISATION_MEMBER: {
         ANY_KIND: frozenset({Action.VIEW, Action.CHANGE}),
@@ -59,6 +69,8 @@ PERMISSIONS: dict[str, dict[str, frozenset]] = {
         "housing.estate": frozenset({Action.VIEW}),
         "housing.household": _NONE,
         "housing.person": _NONE,
+        # A red-vest volunteer closes the errand they ran (services check it is theirs).
+        "eldercare.errand": frozenset({Action.VIEW, Action.CHANGE, Action.CLOSE}),
     },
 }
 

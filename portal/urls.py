@@ -95,6 +95,7 @@ urlpatterns = [
     path("housing/", include("housing.urls")),
     path("disputes/", include("disputes.urls")),
     path("elevators/", include("elevators.urls")),
+    path("eldercare/", include("eldercare.urls")),
     # Visitors choose their language before they log in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -218,3 +218,103 @@ def test_housing_forms_answer_bad_input_with_form_errors(
 
         assert response.status_code == 200, (name, data, response.status_code)
         assert any_form_error(response), (name, data)
+
+
+ELDERCARE_FORMS = [
+    # (url name, who, which object (see `eldercare_target`), malformed data)
+    (
+        "eldercare:adaptation_apply",
+        "staff.fengyang",
+        None,
+        {"id_number": "12345", "applicant": "x", "eligibility": "rich", "exclusions": "x"},
+    ),
+    ("eldercare:adaptation_assess", "staff.fengyang", "applied", {"capacity_level": "9"}),
+    ("eldercare:adaptation_plan", "staff.fengyang", "assessed", {"qty_0": "x", "price_0": "-1"}),
+    ("eldercare:adaptation_approve", "staff.fengyang", "applied", {"note": "x" * 5000}),
+    ("eldercare:adaptation_works", "staff.fengyang", "approved", {"contractor": "x"}),
+    ("eldercare:adaptation_accept", "staff.fengyang", "works", {"accepted_on": "x"}),
+    ("eldercare:adaptation_pay", "staff.fengyang", "accepted", {"paid_on": "someday"}),
+    ("eldercare:adaptation_reject", "staff.fengyang", "applied", {"reason": ""}),
+    ("eldercare:adaptation_survey", "staff.fengyang", "accepted", {"satisfaction": "9"}),
+    (
+        "eldercare:errand_request",
+        "resident.wangpeng",
+        None,
+        {"service": "x", "group": "y", "phone": "12345", "wanted_by": "2001-13-01"},
+    ),
+    (
+        "eldercare:errand_request_for",
+        "secretary.tuanjie",
+        None,
+        {"community": "x", "name": "", "phone": "abc", "id_number": "123", "service": "x"},
+    ),
+    ("eldercare:errand_assign", "secretary.tuanjie", "errand", {"volunteer": "x"}),
+    (
+        "eldercare:facility_create",
+        "staff.fengyang",
+        None,
+        {"community": "x", "type": "castle", "capacity": "-1", "floor_area_m2": "abc"},
+    ),
+    ("eldercare:facility_edit", "staff.fengyang", "facility", {"name": "", "capacity": "many"}),
+    ("eldercare:facility_log", "staff.fengyang", "facility", {"date": "x", "classes": "-1"}),
+    (
+        "eldercare:agreement_create",
+        "staff.fengyang",
+        None,
+        {"area": "x", "services": ["free lunch"], "signed_on": "2025-13-01", "expires_on": "x"},
+    ),
+    (
+        "eldercare:agreement_edit",
+        "staff.fengyang",
+        "agreement",
+        {"signed_on": "2025-06-01", "expires_on": "2025-01-01", "services": ["x"]},
+    ),
+    ("eldercare:team_create", "staff.fengyang", None, {"area": "x", "name": "", "phone": "1"}),
+    (
+        "eldercare:team_contract_add",
+        "staff.fengyang",
+        "team",
+        {"person": "x", "signed_on": "x", "visit_every_days": "-3"},
+    ),
+    ("eldercare:visit_record", "staff.fengyang", "contract", {"visited_on": "2999-01-01"}),
+    ("eldercare:contract_end", "staff.fengyang", "contract", {"ended_on": "nope"}),
+]
+
+
+def eldercare_target(which: str, user):
+    from eldercare.models import (
+        Adaptation,
+        CareAgreement,
+        DoctorContract,
+        DoctorTeam,
+        Errand,
+        Facility,
+    )
+
+    if which == "errand":
+        return Errand.objects.visible_to(user).filter(case__status="requested").first()
+    if which == "facility":
+        return Facility.objects.visible_to(user).first()
+    if which == "agreement":
+        return CareAgreement.objects.visible_to(user).first()
+    if which == "team":
+        return DoctorTeam.objects.visible_to(user).first()
+    if which == "contract":
+        return DoctorContract.objects.visible_to(user).filter(ended_on__isnull=True).first()
+    return Adaptation.objects.visible_to(user).filter(stage=which).first()
+
+
+@pytest.mark.parametrize(
+    ("name", "login", "target", "malformed"), ELDERCARE_FORMS, ids=[f[0] for f in ELDERCARE_FORMS]
+)
+def test_eldercare_forms_answer_bad_input_with_form_errors(
+    client, demo_data, name, login, target, malformed
+):
+    user = User.objects.get(username=login)
+    client.force_login(user)
+    args = [eldercare_target(target, user).pk] if target else []
+    for data in ({}, malformed):
+        response = client.post(reverse(name, args=args), data, REMOTE_ADDR="10.5.0.1")
+
+        assert response.status_code == 200, (name, data, response.status_code)
+        assert any_form_error(response), (name, data)

@@ -31,6 +31,21 @@ POST_ONLY = {
     "housing:roster_end",
     "housing:desk_visit_record",
     "housing:issue_to_dispute",
+    "eldercare:adaptation_assess",
+    "eldercare:adaptation_plan",
+    "eldercare:adaptation_approve",
+    "eldercare:adaptation_works",
+    "eldercare:adaptation_accept",
+    "eldercare:adaptation_pay",
+    "eldercare:adaptation_reject",
+    "eldercare:adaptation_survey",
+    "eldercare:errand_assign",
+    "eldercare:errand_done",
+    "eldercare:errand_cancel",
+    "eldercare:errand_rate",
+    "eldercare:facility_log",
+    "eldercare:visit_record",
+    "eldercare:contract_end",
 }
 
 
@@ -62,7 +77,24 @@ def objects_for(user) -> dict[str, dict]:
     follow_up = FollowUp.objects.for_user(user).first()
     estates = Estate.objects.visible_to(user)
     households = Household.objects.visible_to(user)
+    from eldercare.models import (
+        Adaptation,
+        CareAgreement,
+        DoctorContract,
+        DoctorTeam,
+        Errand,
+        Facility,
+    )
+
+    contracts = DoctorContract.objects.visible_to(user)
     return {
+        "eldercare:adaptation_": {"pk": pk(Adaptation.objects.visible_to(user))},
+        "eldercare:errand_": {"pk": pk(Errand.objects.visible_to(user))},
+        "eldercare:facility_": {"pk": pk(Facility.objects.visible_to(user))},
+        "eldercare:agreement_": {"pk": pk(CareAgreement.objects.visible_to(user))},
+        "eldercare:team_": {"pk": pk(DoctorTeam.objects.visible_to(user))},
+        "eldercare:contract_": {"pk": pk(contracts)},
+        "eldercare:visit_": {"pk": pk(contracts)},
         "elevators:objection_": {"pk": pk(Objection.objects.filter(project__in=projects))},
         "elevators:": {"pk": pk(projects), "kind": "construction"},
         "disputes:": {"pk": pk(disputes)},

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from portal.models import Organisation, User
@@ -87,15 +87,15 @@ def party_label(party: Party) -> str:
 
 class PanelForm(forms.Form):
     mediators = forms.ModelMultipleChoiceField(
-        label=_lazy("Mediators"),
+        label=gettext_lazy("Mediators"),
         queryset=Mediator.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text=_lazy("Suggested by the dispute's category; change as needed."),
+        help_text=gettext_lazy("Suggested by the dispute's category; change as needed."),
     )
     lead = forms.ModelChoiceField(
-        label=_lazy("Leads the mediation"),
+        label=gettext_lazy("Leads the mediation"),
         queryset=Mediator.objects.none(),
-        help_text=_lazy("A community cadre or the party secretary; the case goes to them."),
+        help_text=gettext_lazy("A community cadre or the party secretary; the case goes to them."),
     )
 
     def __init__(self, *args, dispute: Dispute, **kwargs):
@@ -125,25 +125,25 @@ class PanelForm(forms.Form):
 
 class MediatorForm(forms.Form):
     name = forms.CharField(
-        label=_lazy("Name"),
+        label=gettext_lazy("Name"),
         max_length=100,
         required=False,
-        help_text=_lazy("May be left empty when an account is chosen."),
+        help_text=gettext_lazy("May be left empty when an account is chosen."),
     )
-    affiliation = forms.ChoiceField(label=_lazy("Affiliation"), choices=Affiliation.choices)
+    affiliation = forms.ChoiceField(label=gettext_lazy("Affiliation"), choices=Affiliation.choices)
     organisation = forms.ModelChoiceField(
-        label=_lazy("Organisation"),
+        label=gettext_lazy("Organisation"),
         queryset=Organisation.objects.none(),
         required=False,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Required for the police station, court, judicial office and property company."
         ),
     )
     user = forms.ModelChoiceField(
-        label=_lazy("Account"),
+        label=gettext_lazy("Account"),
         queryset=User.objects.none(),
         required=False,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "With an account the mediator is reminded of sessions and, from "
             "an organisation, sees the disputes of their panels."
         ),
@@ -166,24 +166,28 @@ class MediatorForm(forms.Form):
 
 
 class SessionForm(forms.Form):
-    format = forms.ChoiceField(label=_lazy("Kind of session"), choices=Session.Format.choices)
-    starts_at = datetime_field(
-        _lazy("When"),
-        help_text=_lazy("Everyone attending with an account is reminded at 18:00 the day before."),
+    format = forms.ChoiceField(
+        label=gettext_lazy("Kind of session"), choices=Session.Format.choices
     )
-    place = forms.CharField(label=_lazy("Where it takes place"), max_length=200)
+    starts_at = datetime_field(
+        gettext_lazy("When"),
+        help_text=gettext_lazy(
+            "Everyone attending with an account is reminded at 18:00 the day before."
+        ),
+    )
+    place = forms.CharField(label=gettext_lazy("Where it takes place"), max_length=200)
     parties = forms.ModelMultipleChoiceField(
-        label=_lazy("Parties attending"),
+        label=gettext_lazy("Parties attending"),
         queryset=Party.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     mediators = forms.ModelMultipleChoiceField(
-        label=_lazy("Mediators attending"),
+        label=gettext_lazy("Mediators attending"),
         queryset=Mediator.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_lazy("From the dispute's panel."),
+        help_text=gettext_lazy("From the dispute's panel."),
     )
 
     def __init__(self, *args, dispute: Dispute, **kwargs):
@@ -203,23 +207,23 @@ class SessionForm(forms.Form):
 
 
 class MinutesForm(forms.Form):
-    minutes = text_field(_lazy("Minutes"), rows=8, max_length=20000)
+    minutes = text_field(gettext_lazy("Minutes"), rows=8, max_length=20000)
 
 
 class AgreementForm(forms.Form):
     form = forms.ChoiceField(
-        label=_lazy("Form"), choices=Agreement.Form.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Form"), choices=Agreement.Form.choices, widget=forms.RadioSelect
     )
-    facts = text_field(_lazy("Facts and points in dispute"), rows=4)
-    responsibilities = text_field(_lazy("Responsibilities"), required=False)
-    terms = text_field(_lazy("What the parties agree"), rows=5)
+    facts = text_field(gettext_lazy("Facts and points in dispute"), rows=4)
+    responsibilities = text_field(gettext_lazy("Responsibilities"), required=False)
+    terms = text_field(gettext_lazy("What the parties agree"), rows=5)
     performance_deadline = forms.DateField(
-        label=_lazy("To be carried out by"), required=False, widget=DateInput()
+        label=gettext_lazy("To be carried out by"), required=False, widget=DateInput()
     )
     effective_on = forms.DateField(
-        label=_lazy("Effective from"),
+        label=gettext_lazy("Effective from"),
         widget=DateInput(),
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "The day the parties and the mediators signed and the committee sealed it."
         ),
     )
@@ -233,15 +237,15 @@ class AgreementForm(forms.Form):
 
 
 class FailForm(forms.Form):
-    reason = text_field(_lazy("Why the mediation failed"))
+    reason = text_field(gettext_lazy("Why the mediation failed"))
     referral_kind = forms.ChoiceField(
-        label=_lazy("The parties are referred to"), choices=Referral.Kind.choices
+        label=gettext_lazy("The parties are referred to"), choices=Referral.Kind.choices
     )
     provider = forms.CharField(
-        label=_lazy("Provider"),
+        label=gettext_lazy("Provider"),
         max_length=200,
         required=False,
-        help_text=_lazy("E.g. the court or the legal-aid centre."),
+        help_text=gettext_lazy("E.g. the court or the legal-aid centre."),
     )
 
 
@@ -250,35 +254,38 @@ class CloseForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    new_due_at = datetime_field(_lazy("New time limit"))
+    new_due_at = datetime_field(gettext_lazy("New time limit"))
     consent = text_field(
-        _lazy("How the parties consented"),
-        help_text=_lazy("E.g. both agreed at the session of 12 May, signed on the record."),
+        gettext_lazy("How the parties consented"),
+        help_text=gettext_lazy("E.g. both agreed at the session of 12 May, signed on the record."),
     )
 
 
-KEPT_CHOICES = [("yes", _lazy("Yes, it is kept")), ("no", _lazy("No, it is not kept"))]
+KEPT_CHOICES = [
+    ("yes", gettext_lazy("Yes, it is kept")),
+    ("no", gettext_lazy("No, it is not kept")),
+]
 SATISFACTION_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 
 class ReturnVisitForm(forms.Form):
-    visited_on = forms.DateField(label=_lazy("Visited on"), widget=DateInput())
+    visited_on = forms.DateField(label=gettext_lazy("Visited on"), widget=DateInput())
     kept = forms.TypedChoiceField(
-        label=_lazy("Is the agreement kept?"),
+        label=gettext_lazy("Is the agreement kept?"),
         choices=KEPT_CHOICES,
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
     satisfaction = forms.TypedChoiceField(
-        label=_lazy("Satisfaction"),
+        label=gettext_lazy("Satisfaction"),
         choices=SATISFACTION_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
-        help_text=_lazy("1 (very unsatisfied) to 5 (very satisfied)"),
+        help_text=gettext_lazy("1 (very unsatisfied) to 5 (very satisfied)"),
     )
-    note = text_field(_lazy("Note"), required=False)
+    note = text_field(gettext_lazy("Note"), required=False)
     reopen_mediation = forms.BooleanField(
-        label=_lazy("If it is not kept, reopen the mediation"), required=False, initial=True
+        label=gettext_lazy("If it is not kept, reopen the mediation"), required=False, initial=True
     )
 
     def __init__(self, *args, **kwargs):
@@ -288,8 +295,10 @@ class ReturnVisitForm(forms.Form):
 
 
 class ConfirmationForm(forms.Form):
-    applied_on = forms.DateField(label=_lazy("Applied on"), widget=DateInput())
-    court = forms.ModelChoiceField(label=_lazy("Court"), queryset=Organisation.objects.none())
+    applied_on = forms.DateField(label=gettext_lazy("Applied on"), widget=DateInput())
+    court = forms.ModelChoiceField(
+        label=gettext_lazy("Court"), queryset=Organisation.objects.none()
+    )
 
     def __init__(self, *args, dispute: Dispute, **kwargs):
         super().__init__(*args, **kwargs)
@@ -302,26 +311,26 @@ class ConfirmationForm(forms.Form):
 
 class ConfirmationResultForm(forms.Form):
     result = forms.ChoiceField(
-        label=_lazy("Result"),
+        label=gettext_lazy("Result"),
         choices=[
             (JudicialConfirmation.Result.CONFIRMED, JudicialConfirmation.Result.CONFIRMED.label),
             (JudicialConfirmation.Result.REJECTED, JudicialConfirmation.Result.REJECTED.label),
         ],
         widget=forms.RadioSelect,
     )
-    result_on = forms.DateField(label=_lazy("Decided on"), widget=DateInput())
+    result_on = forms.DateField(label=gettext_lazy("Decided on"), widget=DateInput())
 
 
 class ReferralForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("Refer to"), choices=Referral.Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Refer to"), choices=Referral.Kind.choices)
     party = forms.ModelChoiceField(
-        label=_lazy("For the party"), queryset=Party.objects.none(), required=False
+        label=gettext_lazy("For the party"), queryset=Party.objects.none(), required=False
     )
-    provider = forms.CharField(label=_lazy("Provider"), max_length=200, required=False)
+    provider = forms.CharField(label=gettext_lazy("Provider"), max_length=200, required=False)
     reason = text_field(
-        _lazy("Why"),
+        gettext_lazy("Why"),
         required=False,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "For legal aid: why the party qualifies, e.g. economic hardship "
             "(Legal Aid Law Art. 31) or domestic violence (Art. 32)."
         ),
@@ -336,7 +345,7 @@ class ReferralForm(forms.Form):
 
 
 class ReferralOutcomeForm(forms.Form):
-    outcome = text_field(_lazy("Outcome"))
+    outcome = text_field(gettext_lazy("Outcome"))
 
 
 # --- The dispute page's mediation block ---------------------------------------------------
@@ -509,8 +518,8 @@ class MediationFormView(FormView):
     template_name = "disputes/mediation/form.html"
     action = Action.CHANGE
     heading = ""
-    submit_label = _lazy("Save")
-    success_message = _lazy("Saved.")
+    submit_label = gettext_lazy("Save")
+    success_message = gettext_lazy("Saved.")
 
     def dispatch(self, request, *args, **kwargs):
         if not may(request.user, self.action, DISPUTE):
@@ -588,9 +597,9 @@ class RowFormView(MediationFormView):
 class PanelView(MediationFormView):
     form_class = PanelForm
     action = Action.ASSIGN
-    heading = _lazy("Mediation panel")
-    submit_label = _lazy("Confirm the panel")
-    success_message = _lazy("The panel is confirmed.")
+    heading = gettext_lazy("Mediation panel")
+    submit_label = gettext_lazy("Confirm the panel")
+    success_message = gettext_lazy("The panel is confirmed.")
 
     def get_intro(self):
         return _(
@@ -619,9 +628,9 @@ class PanelView(MediationFormView):
 class MediatorAddView(MediationFormView):
     form_class = MediatorForm
     action = Action.ASSIGN
-    heading = _lazy("Add a mediator to the pool")
-    submit_label = _lazy("Add the mediator")
-    success_message = _lazy("The mediator is in the pool; confirm the panel next.")
+    heading = gettext_lazy("Add a mediator to the pool")
+    submit_label = gettext_lazy("Add the mediator")
+    success_message = gettext_lazy("The mediator is in the pool; confirm the panel next.")
 
     def form_kwargs(self):
         return {"community": self.dispute.case.community}
@@ -639,9 +648,9 @@ class MediatorAddView(MediationFormView):
 
 class SessionCreateView(MediationFormView):
     form_class = SessionForm
-    heading = _lazy("Schedule a mediation session")
-    submit_label = _lazy("Schedule the session")
-    success_message = _lazy("The session is scheduled; those attending will be reminded.")
+    heading = gettext_lazy("Schedule a mediation session")
+    submit_label = gettext_lazy("Schedule the session")
+    success_message = gettext_lazy("The session is scheduled; those attending will be reminded.")
 
     def act(self, data):
         services.session_schedule(
@@ -658,9 +667,9 @@ class SessionCreateView(MediationFormView):
 class SessionMinutesView(RowFormView):
     model = Session
     form_class = MinutesForm
-    heading = _lazy("Minutes of the session")
-    submit_label = _lazy("Save the minutes")
-    success_message = _lazy("The minutes are saved.")
+    heading = gettext_lazy("Minutes of the session")
+    submit_label = gettext_lazy("Save the minutes")
+    success_message = gettext_lazy("The minutes are saved.")
 
     def get_initial(self):
         return {"minutes": self.object.minutes}
@@ -679,9 +688,9 @@ class SessionMinutesView(RowFormView):
 
 class AgreementCreateView(MediationFormView):
     form_class = AgreementForm
-    heading = _lazy("Record the agreement")
-    submit_label = _lazy("Record the agreement")
-    success_message = _lazy("The agreement is recorded; the return visit is scheduled.")
+    heading = gettext_lazy("Record the agreement")
+    submit_label = gettext_lazy("Record the agreement")
+    success_message = gettext_lazy("The agreement is recorded; the return visit is scheduled.")
 
     def get_intro(self):
         return _(
@@ -697,9 +706,9 @@ class AgreementCreateView(MediationFormView):
 class FailView(MediationFormView):
     form_class = FailForm
     action = Action.CLOSE
-    heading = _lazy("Mediation failed")
-    submit_label = _lazy("End the mediation and refer")
-    success_message = _lazy("The mediation is ended and the parties are referred.")
+    heading = gettext_lazy("Mediation failed")
+    submit_label = gettext_lazy("End the mediation and refer")
+    success_message = gettext_lazy("The mediation is ended and the parties are referred.")
 
     def form_kwargs(self):
         return {}
@@ -717,9 +726,9 @@ class FailView(MediationFormView):
 class CloseView(MediationFormView):
     form_class = CloseForm
     action = Action.CLOSE
-    heading = _lazy("Close the dispute")
-    submit_label = _lazy("Close the dispute")
-    success_message = _lazy("The dispute is closed.")
+    heading = gettext_lazy("Close the dispute")
+    submit_label = gettext_lazy("Close the dispute")
+    success_message = gettext_lazy("The dispute is closed.")
 
     def form_kwargs(self):
         return {}
@@ -736,9 +745,9 @@ class CloseView(MediationFormView):
 
 class ExtendView(MediationFormView):
     form_class = ExtendForm
-    heading = _lazy("Extend the time limit")
-    submit_label = _lazy("Extend")
-    success_message = _lazy("The time limit is extended.")
+    heading = gettext_lazy("Extend the time limit")
+    submit_label = gettext_lazy("Extend")
+    success_message = gettext_lazy("The time limit is extended.")
 
     def form_kwargs(self):
         return {}
@@ -759,9 +768,9 @@ class ExtendView(MediationFormView):
 class ReturnVisitView(RowFormView):
     model = ReturnVisit
     form_class = ReturnVisitForm
-    heading = _lazy("Record the return visit")
-    submit_label = _lazy("Record the visit")
-    success_message = _lazy("The return visit is recorded.")
+    heading = gettext_lazy("Record the return visit")
+    submit_label = gettext_lazy("Record the visit")
+    success_message = gettext_lazy("The return visit is recorded.")
 
     def get_intro(self):
         return _("Due on %(date)s: is the agreement kept, and how satisfied are the parties?") % {
@@ -774,9 +783,9 @@ class ReturnVisitView(RowFormView):
 
 class ConfirmationView(MediationFormView):
     form_class = ConfirmationForm
-    heading = _lazy("Application for judicial confirmation")
-    submit_label = _lazy("Record the application")
-    success_message = _lazy("The application is recorded.")
+    heading = gettext_lazy("Application for judicial confirmation")
+    submit_label = gettext_lazy("Record the application")
+    success_message = gettext_lazy("The application is recorded.")
 
     def get_intro(self):
         agreement = Agreement.objects.filter(dispute_id=self.dispute.pk).first()
@@ -795,9 +804,9 @@ class ConfirmationView(MediationFormView):
 
 class ConfirmationResultView(MediationFormView):
     form_class = ConfirmationResultForm
-    heading = _lazy("The court's decision")
-    submit_label = _lazy("Record the decision")
-    success_message = _lazy("The court's decision is recorded.")
+    heading = gettext_lazy("The court's decision")
+    submit_label = gettext_lazy("Record the decision")
+    success_message = gettext_lazy("The court's decision is recorded.")
 
     def get_dispute(self):
         dispute = super().get_dispute()
@@ -826,9 +835,9 @@ class ConfirmationResultView(MediationFormView):
 
 class ReferralCreateView(MediationFormView):
     form_class = ReferralForm
-    heading = _lazy("Refer from the clinic")
-    submit_label = _lazy("Refer")
-    success_message = _lazy("The referral is recorded.")
+    heading = gettext_lazy("Refer from the clinic")
+    submit_label = gettext_lazy("Refer")
+    success_message = gettext_lazy("The referral is recorded.")
 
     def act(self, data):
         services.referral_add(actor=self.request.user, dispute=self.dispute, **data)
@@ -837,9 +846,9 @@ class ReferralCreateView(MediationFormView):
 class ReferralOutcomeView(RowFormView):
     model = Referral
     form_class = ReferralOutcomeForm
-    heading = _lazy("Outcome of the referral")
-    submit_label = _lazy("Save the outcome")
-    success_message = _lazy("The outcome is saved.")
+    heading = gettext_lazy("Outcome of the referral")
+    submit_label = gettext_lazy("Save the outcome")
+    success_message = gettext_lazy("The outcome is saved.")
 
     def get_initial(self):
         return {"outcome": self.object.outcome}

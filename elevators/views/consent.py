@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -42,10 +42,10 @@ class HouseholdChoiceField(forms.ModelChoiceField):
 
 class VoteForm(forms.Form):
     household = HouseholdChoiceField(
-        label=_lazy("Your flat"), queryset=Household.objects.none(), empty_label=None
+        label=gettext_lazy("Your flat"), queryset=Household.objects.none(), empty_label=None
     )
     choice = forms.ChoiceField(
-        label=_lazy("Your vote"), choices=Ballot.Choice.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Your vote"), choices=Ballot.Choice.choices, widget=forms.RadioSelect
     )
 
     def __init__(self, *args, households, **kwargs):
@@ -54,13 +54,15 @@ class VoteForm(forms.Form):
 
 
 class PaperBallotForm(forms.Form):
-    household = HouseholdChoiceField(label=_lazy("Flat"), queryset=Household.objects.none())
+    household = HouseholdChoiceField(label=gettext_lazy("Flat"), queryset=Household.objects.none())
     choice = forms.ChoiceField(
-        label=_lazy("Vote on the form"), choices=Ballot.Choice.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Vote on the form"),
+        choices=Ballot.Choice.choices,
+        widget=forms.RadioSelect,
     )
     scan = forms.FileField(
-        label=_lazy("Scan of the signed form"),
-        help_text=_lazy("A photo or PDF of the form the owner signed."),
+        label=gettext_lazy("Scan of the signed form"),
+        help_text=gettext_lazy("A photo or PDF of the form the owner signed."),
     )
 
     def __init__(self, *args, project: Project, **kwargs):

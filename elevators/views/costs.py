@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from housing.models import Household
@@ -28,7 +28,7 @@ from ..services import costs as services
 
 KIND = "elevators.project"
 PRINT_LANGUAGE = "zh-hans"
-ROUNDING_RULE = _lazy(
+ROUNDING_RULE = gettext_lazy(
     "Each share is rounded down to the fen; the fen left over go one each to the "
     "households with the largest remainders, ties to the higher floor, then to the "
     "household registered first. The shares add up to the amount exactly."
@@ -62,7 +62,7 @@ class ScheduleForm(forms.Form):
     """The amount and one coefficient per floor of the unit."""
 
     amount = forms.DecimalField(
-        label=_lazy("Amount (yuan)"), max_digits=12, decimal_places=2, min_value=0
+        label=gettext_lazy("Amount (yuan)"), max_digits=12, decimal_places=2, min_value=0
     )
 
     def __init__(self, *args, floors: list[int], **kwargs):
@@ -70,7 +70,7 @@ class ScheduleForm(forms.Form):
         self.floors = floors
         for floor in floors:
             self.fields[coefficient_field_name(floor)] = forms.DecimalField(
-                label=_lazy("Coefficient, floor %(floor)s") % {"floor": floor},
+                label=gettext_lazy("Coefficient, floor %(floor)s") % {"floor": floor},
                 max_digits=6,
                 decimal_places=3,
                 min_value=0,
@@ -84,7 +84,7 @@ class ScheduleForm(forms.Form):
 
 
 class AgreeForm(forms.Form):
-    agreed_on = forms.DateField(label=_lazy("Agreed on"), widget=DateInput())
+    agreed_on = forms.DateField(label=gettext_lazy("Agreed on"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"agreed_on": timezone.localdate()})
@@ -99,15 +99,15 @@ class RoomChoiceField(forms.ModelChoiceField):
 
 
 class CompensationForm(forms.Form):
-    household = RoomChoiceField(label=_lazy("Household"), queryset=Household.objects.none())
+    household = RoomChoiceField(label=gettext_lazy("Household"), queryset=Household.objects.none())
     amount = forms.DecimalField(
-        label=_lazy("Compensation (yuan)"),
+        label=gettext_lazy("Compensation (yuan)"),
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
-        help_text=_lazy("Added to the construction cost the paying households share."),
+        help_text=gettext_lazy("Added to the construction cost the paying households share."),
     )
-    note = forms.CharField(label=_lazy("Note"), max_length=200, required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
@@ -62,19 +62,19 @@ class StageField(forms.ChoiceField):
 
 
 class StageMoveForm(forms.Form):
-    to = StageField(label=_lazy("Move to"), choices=())
+    to = StageField(label=gettext_lazy("Move to"), choices=())
     on = forms.DateField(
-        label=_lazy("From"),
+        label=gettext_lazy("From"),
         required=False,
         widget=DateInput(),
-        help_text=_lazy("The day the stage began; today when left empty."),
+        help_text=gettext_lazy("The day the stage began; today when left empty."),
     )
     note = forms.CharField(
-        label=_lazy("Note"),
+        label=gettext_lazy("Note"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_lazy("Shown on the project's public timeline."),
+        help_text=gettext_lazy("Shown on the project's public timeline."),
     )
 
     def __init__(self, *args, project: Project, resume_to: str | None = None, **kwargs):
@@ -86,15 +86,15 @@ class StageMoveForm(forms.Form):
 
 class ChecklistForm(forms.Form):
     code = forms.ChoiceField(
-        label=_lazy("Item"), choices=[(i.code, i.label) for i in flow.CHECKLIST]
+        label=gettext_lazy("Item"), choices=[(i.code, i.label) for i in flow.CHECKLIST]
     )
-    done_on = forms.DateField(label=_lazy("Done on"), widget=DateInput())
-    note = forms.CharField(label=_lazy("Note"), required=False, max_length=300)
+    done_on = forms.DateField(label=gettext_lazy("Done on"), widget=DateInput())
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=300)
     file = forms.FileField(
-        label=_lazy("Scan or photo"),
+        label=gettext_lazy("Scan or photo"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": DOCUMENT_TYPES}),
-        help_text=_lazy("A PDF, JPEG, PNG or WEBP file; only staff see it."),
+        help_text=gettext_lazy("A PDF, JPEG, PNG or WEBP file; only staff see it."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -103,10 +103,12 @@ class ChecklistForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    household = forms.ModelChoiceField(label=_lazy("Household"), queryset=Household.objects.none())
-    reason = forms.ChoiceField(label=_lazy("Reason"), choices=Objection.Reason.choices)
+    household = forms.ModelChoiceField(
+        label=gettext_lazy("Household"), queryset=Household.objects.none()
+    )
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=Objection.Reason.choices)
     description = forms.CharField(
-        label=_lazy("What is the objection about?"),
+        label=gettext_lazy("What is the objection about?"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -125,23 +127,25 @@ def objection_label(objection: Objection) -> str:
 
 
 class MeetingForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("Kind"), choices=Meeting.Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Meeting.Kind.choices)
     held_at = forms.DateTimeField(
-        label=_lazy("When"),
+        label=gettext_lazy("When"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     attendees = forms.CharField(
-        label=_lazy("Who attended"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Who attended"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     minutes = forms.CharField(
-        label=_lazy("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     outcome = forms.CharField(
-        label=_lazy("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     resolved_objections = forms.ModelMultipleChoiceField(
-        label=_lazy("Objections resolved at the meeting"),
+        label=gettext_lazy("Objections resolved at the meeting"),
         queryset=Objection.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -343,7 +347,7 @@ class ProjectChangeMixin:
 class ProjectFormView(ProjectChangeMixin, FormView):
     """A form whose valid data goes to one service call; its errors keep the page."""
 
-    success_message = _lazy("Saved.")
+    success_message = gettext_lazy("Saved.")
 
     def form_valid(self, form):
         try:
@@ -359,7 +363,7 @@ class StageMoveView(ProjectFormView):
     http_method_names = ["post"]
     template_name = "elevators/stages/stage_form.html"
     form_class = StageMoveForm
-    success_message = _lazy("The project has moved on.")
+    success_message = gettext_lazy("The project has moved on.")
 
     def get_form_kwargs(self):
         project = self.get_project()
@@ -384,7 +388,7 @@ class ChecklistView(ProjectFormView):
     http_method_names = ["post"]
     template_name = "elevators/stages/checklist_form.html"
     form_class = ChecklistForm
-    success_message = _lazy("The checklist item is recorded.")
+    success_message = gettext_lazy("The checklist item is recorded.")
 
     def act(self, data):
         stage_services.checklist_record(
@@ -400,7 +404,7 @@ class ChecklistView(ProjectFormView):
 class MeetingNewView(ProjectFormView):
     template_name = "elevators/stages/meeting_form.html"
     form_class = MeetingForm
-    success_message = _lazy("The meeting is recorded.")
+    success_message = gettext_lazy("The meeting is recorded.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "project": self.get_project()}

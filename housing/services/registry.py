@@ -209,10 +209,16 @@ def person_reveal_id(*, actor, person: Person, reason: str) -> str:
 def may_see_sensitive(user, person: Person, *, reveal: bool = False) -> bool:
     """Ethnicity and care needs: the owning community's staff (and superusers); care needs
     also eldercare officers whose area covers the person. Reveal: community staff only."""
+    return may_see_sensitive_at(user, person.community, reveal=reveal)
+
+
+def may_see_sensitive_at(user, community, *, reveal: bool = False) -> bool:
+    """The same rule for any sensitive fact held about a resident of `community`
+    (eligibility for adaptation, the circumstances an errand serves)."""
     if user.is_superuser:
         return True
     for m in active_memberships(user):
-        if m.area is None or not person.community.path.startswith(m.area.path):
+        if m.area is None or not community.path.startswith(m.area.path):
             continue
         if m.role in (Role.COMMUNITY_STAFF, Role.PARTY_SECRETARY) and m.area.level == "community":
             return True
@@ -221,13 +227,16 @@ def may_see_sensitive(user, person: Person, *, reveal: bool = False) -> bool:
     return False
 
 
-def record_sensitive_opening(*, user, person: Person) -> None:
-    """Opening a record's care needs is logged, as the law on sensitive data asks."""
+def record_sensitive_opening(
+    *, user, person: Person | None = None, target: str = "", field: str = "care_tags"
+) -> None:
+    """Opening sensitive data is logged, as the law on sensitive data asks: a record's
+    care needs, or another app's sensitive `field` of `target` ("app.model:pk")."""
     PersonalDataAccess.objects.create(
         user=user,
         kind=PersonalDataAccess.Kind.SENSITIVE,
-        target=f"housing.person:{person.pk}",
-        field="care_tags",
+        target=target or f"housing.person:{person.pk}",
+        field=field,
     )
 
 

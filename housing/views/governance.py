@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
 from portal.models import FollowUp, Organisation
@@ -61,13 +61,13 @@ def property_companies_near(community):
 
 
 class ModeForm(forms.Form):
-    mode = forms.ChoiceField(label=_lazy("Management mode"), choices=ManagementMode.choices)
-    changed_on = forms.DateField(label=_lazy("From"), widget=DateInput())
+    mode = forms.ChoiceField(label=gettext_lazy("Management mode"), choices=ManagementMode.choices)
+    changed_on = forms.DateField(label=gettext_lazy("From"), widget=DateInput())
     reason = forms.CharField(
-        label=_lazy("Reason"),
+        label=gettext_lazy("Reason"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_lazy("Why this mode suits the estate now; kept in the mode history."),
+        help_text=gettext_lazy("Why this mode suits the estate now; kept in the mode history."),
     )
 
     def __init__(self, *args, estate: Estate, **kwargs):
@@ -78,29 +78,29 @@ class ModeForm(forms.Form):
 
 
 class RosterForm(forms.Form):
-    role = forms.ChoiceField(label=_lazy("Role"), choices=RosterRole.choices)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=RosterRole.choices)
     person = forms.ModelChoiceField(
-        label=_lazy("Resident on file"),
+        label=gettext_lazy("Resident on file"),
         queryset=Person.objects.none(),
         required=False,
-        help_text=_lazy("A resident of this estate."),
+        help_text=gettext_lazy("A resident of this estate."),
     )
     organisation = forms.ModelChoiceField(
-        label=_lazy("Organisation"), queryset=Organisation.objects.none(), required=False
+        label=gettext_lazy("Organisation"), queryset=Organisation.objects.none(), required=False
     )
     name = forms.CharField(
-        label=_lazy("Name"),
+        label=gettext_lazy("Name"),
         max_length=100,
         required=False,
-        help_text=_lazy("Only when neither a resident on file nor an organisation."),
+        help_text=gettext_lazy("Only when neither a resident on file nor an organisation."),
     )
     building = forms.ModelChoiceField(
-        label=_lazy("Building"),
+        label=gettext_lazy("Building"),
         queryset=Building.objects.none(),
         required=False,
-        help_text=_lazy("For a building head only."),
+        help_text=gettext_lazy("For a building head only."),
     )
-    started_on = forms.DateField(label=_lazy("Since"), widget=DateInput())
+    started_on = forms.DateField(label=gettext_lazy("Since"), widget=DateInput())
 
     def __init__(self, *args, estate: Estate, user, **kwargs):
         kwargs.setdefault("initial", {"started_on": timezone.localdate()})
@@ -118,7 +118,7 @@ class RosterForm(forms.Form):
 
 
 class RosterEndForm(forms.Form):
-    ended_on = forms.DateField(label=_lazy("Until"), widget=DateInput())
+    ended_on = forms.DateField(label=gettext_lazy("Until"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"ended_on": timezone.localdate()})
@@ -127,20 +127,20 @@ class RosterEndForm(forms.Form):
 
 class ReviewForm(forms.Form):
     company = forms.ModelChoiceField(
-        label=_lazy("Property company"), queryset=Organisation.objects.none()
+        label=gettext_lazy("Property company"), queryset=Organisation.objects.none()
     )
-    reviewed_on = forms.DateField(label=_lazy("Date"), widget=DateInput())
-    security = forms.IntegerField(label=_lazy("Security"))
-    cleaning = forms.IntegerField(label=_lazy("Cleaning"))
-    maintenance = forms.IntegerField(label=_lazy("Maintenance"))
-    responsiveness = forms.IntegerField(label=_lazy("Responsiveness"))
+    reviewed_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
+    security = forms.IntegerField(label=gettext_lazy("Security"))
+    cleaning = forms.IntegerField(label=gettext_lazy("Cleaning"))
+    maintenance = forms.IntegerField(label=gettext_lazy("Maintenance"))
+    responsiveness = forms.IntegerField(label=gettext_lazy("Responsiveness"))
     problems_raised = forms.CharField(
-        label=_lazy("Problems the company raised"),
+        label=gettext_lazy("Problems the company raised"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     help_given = forms.CharField(
-        label=_lazy("Help given"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Help given"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, estate: Estate, **kwargs):
@@ -152,7 +152,7 @@ class ReviewForm(forms.Form):
         self.fields["company"].queryset = property_companies_near(estate.community).order_by("name")
         for name in SCORES:
             self.fields[name].widget.attrs.update({"min": 1, "max": 5})
-            self.fields[name].help_text = _lazy("1 (poor) to 5 (very good)")
+            self.fields[name].help_text = gettext_lazy("1 (poor) to 5 (very good)")
 
     def clean(self):
         cleaned = super().clean()
@@ -264,7 +264,7 @@ class EstateChangeMixin:
 class GovernanceFormView(EstateChangeMixin, FormView):
     """A form whose valid data goes to one service call; its errors keep the page."""
 
-    success_message = _lazy("Saved.")
+    success_message = gettext_lazy("Saved.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "estate": self.get_estate()}
@@ -282,20 +282,20 @@ class GovernanceFormView(EstateChangeMixin, FormView):
 class EstateModeView(GovernanceFormView):
     template_name = "housing/governance/mode_form.html"
     form_class = ModeForm
-    success_message = _lazy("The management mode is saved.")
+    success_message = gettext_lazy("The management mode is saved.")
 
     def act(self, data):
         change = services.estate_mode_change(
             actor=self.request.user, estate=self.get_estate(), **data
         )
         if change is None:
-            self.success_message = _lazy("The estate already has this management mode.")
+            self.success_message = gettext_lazy("The estate already has this management mode.")
 
 
 class RosterAddView(GovernanceFormView):
     template_name = "housing/governance/roster_form.html"
     form_class = RosterForm
-    success_message = _lazy("Added to the roster.")
+    success_message = gettext_lazy("Added to the roster.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -307,7 +307,7 @@ class RosterAddView(GovernanceFormView):
 class ReviewAddView(GovernanceFormView):
     template_name = "housing/governance/review_form.html"
     form_class = ReviewForm
-    success_message = _lazy("The review is saved; the next one is scheduled.")
+    success_message = gettext_lazy("The review is saved; the next one is scheduled.")
 
     def act(self, data):
         services.review_add(actor=self.request.user, estate=self.get_estate(), **data)

@@ -37,6 +37,8 @@ class FollowUp(models.Model):
     assignee_organisation = models.ForeignKey(
         "portal.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # With the programme-officer role: only the officers of this programme.
+    assignee_programme = models.CharField(max_length=20, blank=True)
 
     class Purpose(models.TextChoices):
         MANUAL = "manual", _("follow-up")

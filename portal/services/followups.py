@@ -27,7 +27,7 @@ State = FollowUp.State
 MAX_EMAIL_ATTEMPTS = 5
 
 
-def followup_schedule(
+def followup_build(
     *,
     reason: str,
     due_at,
@@ -36,23 +36,34 @@ def followup_schedule(
     role: str = "",
     area=None,
     organisation=None,
+    programme: str = "",
     purpose: str = FollowUp.Purpose.MANUAL,
     created_by=None,
 ) -> FollowUp:
-    """A follow-up for one user, or for everyone holding `role` at `area`/`organisation`."""
+    """An unsaved follow-up for one user, or for everyone holding `role` at `area` /
+    in `organisation` (programme officers: of `programme` only). Demo loaders bulk-create
+    these; everything else calls `followup_schedule`."""
     if assignee is None and not (role and (area or organisation)):
         raise ValidationError(_("A follow-up needs somebody to do it."), code="nobody")
-    return FollowUp.objects.create(
+    return FollowUp(
         case=case,
         assignee=assignee,
         assignee_role=role,
         assignee_area=area,
         assignee_organisation=organisation,
+        assignee_programme=programme,
         reason=reason[:300],
         due_at=due_at,
         purpose=purpose,
         created_by=created_by,
     )
+
+
+def followup_schedule(**fields) -> FollowUp:
+    """Write a follow-up (arguments as `followup_build`); the beat scan delivers it once."""
+    follow_up = followup_build(**fields)
+    follow_up.save()
+    return follow_up
 
 
 @transaction.atomic
@@ -97,6 +108,8 @@ def recipients(follow_up: FollowUp):
     if follow_up.assignee_id:
         return User.objects.filter(pk=follow_up.assignee_id, is_active=True)
     members = Membership.objects.active().filter(role=follow_up.assignee_role)
+    if follow_up.assignee_programme:
+        members = members.filter(programme=follow_up.assignee_programme)
     if follow_up.assignee_area_id:
         members = members.filter(area_id=follow_up.assignee_area_id)
     else:
