@@ -11,6 +11,7 @@ class PortalConfig(AppConfig):
         from .registry import NavItem, Step, registry
         from .roles import Action, Role
         from .scope import ACCOUNT, may, roles_of
+        from .views.dashboards import may_see_dashboard
 
         def is_resident(user):
             return Role.RESIDENT in roles_of(user)
@@ -30,6 +31,7 @@ class PortalConfig(AppConfig):
             ("portal.my_open_cases", _("My open cases"), "portal:my_open_cases", works_cases, 20),
             ("portal.my_follow_ups", _("My follow-ups"), "portal:my_follow_ups", works_cases, 30),
             ("portal.search", _("Search"), "portal:search", works_cases, 700),
+            ("portal.dashboard", _("Dashboard"), "portal:dashboard", may_see_dashboard, 5),
         ]:
             registry.add_nav_item(NavItem(name, label, url_name, visible=visible, order=order))
         registry.add_nav_item(

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from .views import accounts, cases, followups, shell
+from .views import accounts, cases, dashboards, followups, shell
 from .views import attachments as attachment_views
 from .views import exports as export_views
 
@@ -13,6 +13,8 @@ portal_patterns = [
     path("", shell.HomeView.as_view(), name="home"),
     path("ui/text-size/", shell.text_size, name="text_size"),
     path("health/", shell.health, name="health"),
+    path("dashboard/", dashboards.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/<int:pk>/", dashboards.DashboardView.as_view(), name="dashboard_area"),
     path("accounts/me/", accounts.MyAccountView.as_view(), name="my_account"),
     path("accounts/register/", accounts.RegisterView.as_view(), name="register"),
     path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),

@@ -348,7 +348,9 @@ def person_errands(person: Person):
 
 def _locked(errand: Errand) -> Errand:
     return (
-        Errand.objects.select_for_update()
+        # Only the errand and its case rows are locked: the joined person, handler and
+        # team may be missing, and PostgreSQL cannot lock the empty side of a join.
+        Errand.objects.select_for_update(of=("self", "case"))
         .select_related("case__community", "case__handler", "case__organisation", "person")
         .get(pk=errand.pk)
     )
