@@ -53,8 +53,8 @@ lint: install-dev
 
 # Developers only: re-pin after editing pyproject.toml (needs pip-tools).
 lock:
-	pip-compile --quiet --strip-extras --no-header -o requirements.lock pyproject.toml
-	pip-compile --quiet --strip-extras --no-header --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
+	pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var/static

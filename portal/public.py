@@ -19,5 +19,9 @@ PUBLIC_URL_NAMES = frozenset(
         "admin:login",
         "housing:issue_report",
         "eldercare:meal_points",
+        "stations:finder",
+        "stations:station",
+        "stations:check_in",
+        "stations:feedback",
     }
 )

@@ -318,3 +318,66 @@ def test_eldercare_forms_answer_bad_input_with_form_errors(
 
         assert response.status_code == 200, (name, data, response.status_code)
         assert any_form_error(response), (name, data)
+
+
+STATION_FORMS = [
+    # (url name, who (None: a visitor), malformed data); the station is Yulin's union station.
+    ("stations:check_in", None, {"group": "pilot"}),
+    ("stations:feedback", None, {"rating": "9", "comment": "x" * 501}),
+    (
+        "stations:station_edit",
+        "staff.yulin",
+        {"name": "", "longitude": "east", "star_level": "0"},
+    ),
+    ("stations:station_hours", "staff.yulin", {"opens_0": "25:99", "closes_1": "x"}),
+    (
+        "stations:station_amenities",
+        "staff.yulin",
+        {"version": "x", "has_water": "on", "quantity_water": "-1", "condition_water": "melted"},
+    ),
+    ("stations:station_check", "staff.yulin", {"checked_on": "someday", "quantity_water": "-1"}),
+    ("stations:station_close", "staff.yulin", {"reason": "x" * 300, "until": "soon"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "login", "malformed"), STATION_FORMS, ids=[f[0] for f in STATION_FORMS]
+)
+def test_station_forms_answer_bad_input_with_form_errors(client, demo_data, name, login, malformed):
+    from stations.models import Station
+
+    if login:
+        client.force_login(User.objects.get(username=login))
+    station = Station.objects.get(name__startswith="榆林社区工会")
+    for data in ({}, malformed):
+        response = client.post(reverse(name, args=[station.pk]), data, REMOTE_ADDR="10.6.0.1")
+
+        assert response.status_code == 200, (name, data, response.status_code)
+        assert any_form_error(response), (name, data)
+
+
+def test_the_station_create_form_answers_bad_input_with_form_errors(client, demo_data):
+    client.force_login(User.objects.get(username="staff.yulin"))
+    malformed = {"community": "x", "latitude": "north", "star_level": "9", "host_phone": "abc"}
+    for data in ({}, malformed):
+        response = client.post(reverse("stations:station_create"), data)
+
+        assert response.status_code == 200
+        assert response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lat": "91", "lng": "x", "area": "<script>", "amenity": "jacuzzi"},
+        {"since": "2025-13-40"},
+    ],
+)
+def test_station_get_forms_answer_bad_input_with_form_errors(client, demo_data, query):
+    client.force_login(User.objects.get(username="staff.yulin"))
+    name = "stations:finder" if "lat" in query else "stations:usage"
+
+    response = client.get(reverse(name), query)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors

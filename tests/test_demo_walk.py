@@ -46,6 +46,9 @@ POST_ONLY = {
     "eldercare:facility_log",
     "eldercare:visit_record",
     "eldercare:contract_end",
+    "stations:station_close",
+    "stations:station_reopen",
+    "stations:feedback_moderate",
 }
 
 
@@ -85,9 +88,15 @@ def objects_for(user) -> dict[str, dict]:
         Errand,
         Facility,
     )
+    from stations.models import Feedback, Station
 
     contracts = DoctorContract.objects.visible_to(user)
+    stations = Station.objects.visible_to(user)
     return {
+        "stations:feedback_": {"pk": pk(Feedback.objects.visible_to(user))},
+        # The public pages show any station; the staff pages one in scope.
+        "stations:station_": {"pk": pk(stations)},
+        "stations:": {"pk": pk(stations.exists() and stations or Station.objects.all())},
         "eldercare:adaptation_": {"pk": pk(Adaptation.objects.visible_to(user))},
         "eldercare:errand_": {"pk": pk(Errand.objects.visible_to(user))},
         "eldercare:facility_": {"pk": pk(Facility.objects.visible_to(user))},

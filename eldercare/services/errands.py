@@ -183,7 +183,8 @@ def _wanted_by_due(case, wanted_by: date | None, now) -> None:
         )
 
 
-def _create(*, case, person, service, group, details, address, wanted_by) -> Errand:
+def _create(*, case, person, service, group, details, address, wanted_by, now) -> Errand:
+    """The errand on its case (however it was filed), due by the day it is wanted."""
     errand = Errand.objects.create(
         case=case,
         person=person,
@@ -196,6 +197,7 @@ def _create(*, case, person, service, group, details, address, wanted_by) -> Err
     # The resident on record follows it in "My requests" when the record has an account.
     if person is not None and person.user_id and person.user_id != case.filed_by_id:
         CaseParty.objects.get_or_create(case=case, user_id=person.user_id)
+    _wanted_by_due(case, wanted_by, now)
     return errand
 
 
@@ -245,7 +247,7 @@ def errand_request(
         filer_phone=cleaned["phone"],
         now=now,
     )
-    errand = _create(
+    return _create(
         case=case,
         person=person,
         service=service,
@@ -253,9 +255,8 @@ def errand_request(
         details=details,
         address=address,
         wanted_by=wanted_by,
+        now=now,
     )
-    _wanted_by_due(case, wanted_by, now)
-    return errand
 
 
 def _grid_for(actor, community: Area) -> Area | None:
@@ -324,7 +325,7 @@ def errand_request_for(
         filer_phone=cleaned["phone"],
         now=now,
     )
-    errand = _create(
+    return _create(
         case=case,
         person=person,
         service=service,
@@ -332,9 +333,8 @@ def errand_request_for(
         details=details,
         address=address,
         wanted_by=wanted_by,
+        now=now,
     )
-    _wanted_by_due(case, wanted_by, now)
-    return errand
 
 
 def person_errands(person: Person):

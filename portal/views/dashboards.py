@@ -67,8 +67,8 @@ class DashboardView(TemplateView):
         if area is None or not any(area.path.startswith(root.path) for root in roots):
             raise Http404
         today = timezone.localdate()
-        form = PeriodForm(self.request.GET or None)
         start, end = today.replace(month=1, day=1), today
+        form = PeriodForm(self.request.GET or None, initial={"start": start, "end": end})
         if form.is_bound and form.is_valid():
             start = form.cleaned_data["start"] or start
             end = form.cleaned_data["end"] or end
