@@ -58,7 +58,11 @@ def _cancel(follow_up_id: int | None, *, now) -> None:
 
 def _lock(station: Station) -> Station:
     return (
-        Station.objects.select_for_update().select_related("community", "host").get(pk=station.pk)
+        # Lock the station row only: the host may be missing (an outer join), which
+        # PostgreSQL cannot lock.
+        Station.objects.select_for_update(of=("self",))
+        .select_related("community", "host")
+        .get(pk=station.pk)
     )
 
 
