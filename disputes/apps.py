@@ -93,7 +93,15 @@ class DisputesConfig(AppConfig):
             )
         )
         registry.add_dashboard_provider(
-            DashboardProvider("disputes", _("Disputes"), dashboards.tiles, order=20)
+            DashboardProvider(
+                "disputes",
+                _("Disputes"),
+                dashboards.tiles,
+                order=20,
+                by_area=dashboards.by_area,
+                figures=dashboards.FIGURES,
+                trend=dashboards.trend,
+            )
         )
         for name, label, url_name, visible, order in [
             ("disputes.queue", _("Clinic"), "disputes:queue", works_in_clinic, 200),

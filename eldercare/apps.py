@@ -84,7 +84,15 @@ class EldercareConfig(AppConfig):
             Step("eldercare.care", load.generate, depends_on=("housing.estates",))
         )
         registry.add_dashboard_provider(
-            DashboardProvider("eldercare", _("Eldercare"), dashboards.tiles, order=40)
+            DashboardProvider(
+                "eldercare",
+                _("Eldercare"),
+                dashboards.tiles,
+                order=40,
+                by_area=dashboards.by_area,
+                figures=dashboards.FIGURES,
+                trend=dashboards.trend,
+            )
         )
         for name, label, rows, columns, kind in [
             (

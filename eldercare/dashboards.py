@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.breakdowns import by_area_prefix, combine, per_month
 from portal.registry import Tile
 
 from .models import (
@@ -44,27 +45,29 @@ def _day(value) -> date:
     return value
 
 
+def _investment():
+    return Coalesce(
+        Sum(
+            F("total_cost") + F("other_funding"), filter=Q(stage__in=COMPLETED), output_field=MONEY
+        ),
+        Value(ZERO),
+        output_field=MONEY,
+    )
+
+
+def _overdue(now) -> Q:
+    return Q(stage__in=AWAITING_ACCEPTANCE, case__closed_at__isnull=True, case__due_at__lt=now)
+
+
 def _adaptation_figures(user, area, now) -> dict:
     adaptations = Adaptation.objects.visible_to(user).filter(
         case__community__path__startswith=area.path
     )
-    completed = Q(stage__in=COMPLETED)
     return adaptations.aggregate(
         **{f"stage_{stage.value}": Count("pk", filter=Q(stage=stage)) for stage in AdaptationStage},
-        completed=Count("pk", filter=completed),
-        investment=Coalesce(
-            Sum(F("total_cost") + F("other_funding"), filter=completed, output_field=MONEY),
-            Value(ZERO),
-            output_field=MONEY,
-        ),
-        overdue=Count(
-            "pk",
-            filter=Q(
-                stage__in=AWAITING_ACCEPTANCE,
-                case__closed_at__isnull=True,
-                case__due_at__lt=now,
-            ),
-        ),
+        completed=Count("pk", filter=Q(stage__in=COMPLETED)),
+        investment=_investment(),
+        overdue=Count("pk", filter=_overdue(now)),
     )
 
 
@@ -127,4 +130,47 @@ def tiles(*, user, area, start, end, now=None) -> list[Tile]:
     ]
 
 
-__all__ = ["tiles"]
+FIGURES = (
+    ("completed_households", _("Households with completed home adaptations")),
+    ("investment", _("Investment in completed home adaptations (yuan)")),
+    ("overdue_acceptance", _("Home adaptations overdue for acceptance or payment")),
+    ("meal_points", _("Meal points and elderly canteens in service")),
+)
+
+
+def by_area(*, user, areas, start, end, now=None) -> dict[int, dict]:
+    """Completed households, their investment, overdue acceptance and meal points, as
+    `tiles` counts them, for each of `areas` in two queries."""
+    now = now or timezone.now()
+    adaptations = by_area_prefix(
+        Adaptation.objects.visible_to(user),
+        "case__community__path",
+        areas,
+        completed_households=Count("pk", filter=Q(stage__in=COMPLETED)),
+        investment=_investment(),
+        overdue_acceptance=Count("pk", filter=_overdue(now)),
+    )
+    for figures in adaptations.values():
+        figures["investment"] = Decimal(figures["investment"]).quantize(ZERO)
+    meal_points = by_area_prefix(
+        Facility.objects.visible_to(user).filter(type__in=MEAL_TYPES, is_open=True),
+        "community__path",
+        areas,
+        meal_points=Count("pk"),
+    )
+    return combine(adaptations, meal_points)
+
+
+def trend(*, user, area, start, end) -> list[tuple[str, dict]]:
+    """Home adaptations accepted (completed) per month of the period, in one query."""
+    completed = Adaptation.objects.visible_to(user).filter(
+        case__community__path__startswith=area.path,
+        stage__in=COMPLETED,
+        accepted_on__range=(_day(start), _day(end)),
+    )
+    return per_month(
+        completed, "accepted_on", start=start, end=end, completed_households=Count("pk")
+    )
+
+
+__all__ = ["FIGURES", "by_area", "tiles", "trend"]

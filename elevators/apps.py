@@ -67,7 +67,14 @@ class ElevatorsConfig(AppConfig):
         from . import dashboards, exports
 
         registry.add_dashboard_provider(
-            DashboardProvider("elevators", _("Elevators"), dashboards.tiles, order=30)
+            DashboardProvider(
+                "elevators",
+                _("Elevators"),
+                dashboards.tiles,
+                order=30,
+                by_area=dashboards.by_area,
+                figures=dashboards.FIGURES,
+            )
         )
         registry.add_export_provider(
             ExportProvider(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from housing.models import Residence
+from portal.breakdowns import by_area_prefix, combine
 from portal.registry import Tile
 
 from .models import IN_PREPARATION, IN_USE, UNDER_CONSTRUCTION, Project, Stage
@@ -81,4 +82,34 @@ def tiles(*, user, area, start, end, now=None) -> list[Tile]:
     ]
 
 
-__all__ = ["STALLED_AFTER_DAYS", "tiles"]
+FIGURES = (
+    ("in_preparation", _("Elevator projects in preparation")),
+    ("under_construction", _("Elevator projects under construction")),
+    ("in_use", _("Elevators in use")),
+    ("residents_benefiting", _("Residents benefiting from elevators in use")),
+)
+
+
+def by_area(*, user, areas, start, end) -> dict[int, dict]:
+    """Projects by stage group and residents benefiting, as `tiles` counts them, for each
+    of `areas` in two queries."""
+    projects = Project.objects.visible_to(user)
+    stages = by_area_prefix(
+        projects,
+        "case__community__path",
+        areas,
+        in_preparation=Count("pk", filter=Q(stage__in=IN_PREPARATION)),
+        under_construction=Count("pk", filter=Q(stage__in=UNDER_CONSTRUCTION)),
+        in_use=Count("pk", filter=Q(stage__in=IN_USE)),
+    )
+    # A resident of two flats under elevators of one area counts once there.
+    benefiting = by_area_prefix(
+        projects.filter(stage__in=IN_USE),
+        "case__community__path",
+        areas,
+        residents_benefiting=Count("unit__households__residences__person", distinct=True),
+    )
+    return combine(stages, benefiting)
+
+
+__all__ = ["FIGURES", "STALLED_AFTER_DAYS", "by_area", "tiles"]

@@ -64,7 +64,14 @@ class HousingConfig(AppConfig):
             )
         )
         registry.add_dashboard_provider(
-            DashboardProvider("housing", _("Estates"), dashboards.tiles, order=10)
+            DashboardProvider(
+                "housing",
+                _("Estates"),
+                dashboards.tiles,
+                order=10,
+                by_area=dashboards.by_area,
+                figures=dashboards.FIGURES,
+            )
         )
         registry.add_demo_loader(
             Step("housing.estates", demo.load, depends_on=("portal.accounts",))

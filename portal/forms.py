@@ -199,3 +199,20 @@ class FollowUpDoneForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PeriodForm(forms.Form):
+    """The dashboard's period; either end may be left to its default."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=_date_input())
+    end = forms.DateField(label=_("To"), required=False, widget=_date_input())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The period must end after it starts."), code="order")
+        return data

@@ -67,12 +67,23 @@ class Tile:
 @dataclass(frozen=True)
 class DashboardProvider:
     """KPI tiles for an area and period, computed in the database:
-    `tiles(*, user, area, start, end) -> list[Tile]`."""
+    `tiles(*, user, area, start, end) -> list[Tile]`.
+
+    Optionally, for the league table and the trends:
+    `by_area(*, user, areas, start, end) -> {area pk: {code: value}}` gives the key
+    figures of each of `areas` (areas of one depth) in a fixed number of queries;
+    `figures` names them in column order as (code, label) pairs, with the tiles' codes;
+    `trend(*, user, area, start, end) -> [(month label, {code: value})]` gives figures
+    named in `figures` per month of the period, oldest first.
+    """
 
     name: str
     label: Any
     tiles: Callable[..., list]
     order: int = 100
+    by_area: Callable[..., dict] | None = None
+    figures: tuple[tuple[str, Any], ...] = ()
+    trend: Callable[..., list] | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,11 @@ class Registry:
 
     def add_dashboard_provider(self, provider: DashboardProvider) -> None:
         self._add(self.dashboard_providers, provider)
+        if provider.by_area is not None:
+            # Every league table can be exported, under the provider's own EXPORT right.
+            from .breakdowns import breakdown_export
+
+            self.add_export_provider(breakdown_export(provider))
 
     def add_export_provider(self, provider: ExportProvider) -> None:
         self._add(self.export_providers, provider)

@@ -60,6 +60,14 @@ PERMISSIONS: dict[str, dict[str, frozenset]] = {
         "eldercare.agreement": _ALL,
         "eldercare.team": _ALL,
         "eldercare.contract": _ALL,
+        # A city's civility office runs inspections and orders across the city.
+        "civility.criteria": _ALL,
+        "civility.site": _ALL,
+        "civility.inspection": _ALL,
+        "civility.finding": _ALL,
+        "civility.order": _ALL,
+        "civility.team": _ALL,
+        "civility.event": _ALL,
     },
     Role.OFFICIAL: {ANY_KIND: frozenset({Action.VIEW, Action.EXPORT}), ACCOUNT: _NONE},
     Role.ORGANISATION_MEMBER: {
@@ -71,6 +79,13 @@ PERMISSIONS: dict[str, dict[str, frozenset]] = {
         "housing.person": _NONE,
         # A red-vest volunteer closes the errand they ran (services check it is theirs).
         "eldercare.errand": frozenset({Action.VIEW, Action.CHANGE, Action.CLOSE}),
+        # A responsible unit sees its own sites, findings and orders and answers the orders;
+        # inspections and outreach are the inspectors' business.
+        "civility.site": frozenset({Action.VIEW}),
+        "civility.finding": frozenset({Action.VIEW}),
+        "civility.inspection": _NONE,
+        "civility.team": _NONE,
+        "civility.event": _NONE,
     },
 }
 

@@ -99,6 +99,7 @@ urlpatterns = [
     path("elevators/", include("elevators.urls")),
     path("eldercare/", include("eldercare.urls")),
     path("stations/", include("stations.urls")),
+    path("civility/", include("civility.urls")),
     # Visitors choose their language before they log in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

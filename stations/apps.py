@@ -20,7 +20,15 @@ class StationsConfig(AppConfig):
             Step("stations.stations", load.generate, depends_on=("housing.estates",))
         )
         registry.add_dashboard_provider(
-            DashboardProvider("stations", _("Stations"), dashboards.tiles, order=50)
+            DashboardProvider(
+                "stations",
+                _("Stations"),
+                dashboards.tiles,
+                order=50,
+                by_area=dashboards.by_area,
+                figures=dashboards.FIGURES,
+                trend=dashboards.trend,
+            )
         )
         for name, label, rows, columns in [
             ("stations.stations", _("Stations"), exports.station_rows, exports.STATION_COLUMNS),

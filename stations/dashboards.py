@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.breakdowns import by_area_prefix, combine, per_month
 from portal.models import Area
 from portal.registry import Tile
 from portal.roles import AreaLevel
@@ -100,4 +101,43 @@ def tiles(*, user, area, start, end, now=None) -> list[Tile]:
     ]
 
 
-__all__ = ["tiles"]
+FIGURES = (
+    ("stations", _("Stations")),
+    ("temporarily_closed", _("Stations temporarily closed")),
+    ("six_haves", _("Stations with all six haves")),
+    ("check_ins", _("Check-ins in the period")),
+)
+
+
+def by_area(*, user, areas, start, end, now=None) -> dict[int, dict]:
+    """Stations, temporarily closed, six haves and check-ins, as `tiles` counts them, for
+    each of `areas` in two queries."""
+    today = timezone.localdate(now or timezone.now())
+    stations = Station.objects.visible_to(user)
+    counts = by_area_prefix(
+        stations,
+        "community__path",
+        areas,
+        stations=Count("pk"),
+        temporarily_closed=Count("pk", filter=closed_on(today)),
+        six_haves=Count("pk", filter=all_six_haves()),
+    )
+    check_ins = by_area_prefix(
+        CheckInCount.objects.filter(station__in=stations, day__range=(_day(start), _day(end))),
+        "station__community__path",
+        areas,
+        check_ins=Sum("count"),
+    )
+    return combine(counts, check_ins)
+
+
+def trend(*, user, area, start, end) -> list[tuple[str, dict]]:
+    """Check-ins per month of the period, in one query."""
+    stations = Station.objects.visible_to(user).filter(community__path__startswith=area.path)
+    check_ins = CheckInCount.objects.filter(
+        station__in=stations, day__range=(_day(start), _day(end))
+    )
+    return per_month(check_ins, "day", start=start, end=end, check_ins=Sum("count"))
+
+
+__all__ = ["FIGURES", "by_area", "tiles", "trend"]

@@ -69,3 +69,10 @@ def celery_worker_for_tests(transactional_db):
         app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10
     ):
         yield queue
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Uploads and generated files (demo photos, exports) go to a temporary folder,
+    never into the working tree's var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -381,3 +381,81 @@ def test_station_get_forms_answer_bad_input_with_form_errors(client, demo_data, 
 
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+CIVILITY_FORMS = [
+    # (url name, who, which object (see `civility_target`), malformed data)
+    (
+        "civility:criteria_import",
+        "inspector.ruian",
+        None,
+        {"name": "", "area": "x", "valid_from": "not-a-date", "previous": "nope"},
+    ),
+    (
+        "civility:site_create",
+        "inspector.ruian",
+        None,
+        {"type": "castle", "name": "", "area": "x", "responsible_unit": "y"},
+    ),
+    ("civility:site_edit", "inspector.ruian", "site", {"type": "castle", "area": "999999"}),
+    (
+        "civility:inspection_start",
+        "inspector.ruian",
+        None,
+        {"site": "x", "mode": "raid", "inspected_on": "31/31/2024"},
+    ),
+    (
+        "civility:order_create",
+        "inspector.ruian",
+        None,
+        {"unit": "abc", "findings": "x", "deadline": "31/31/2024", "level": "gold"},
+    ),
+    (
+        "civility:event_create",
+        "inspector.ruian",
+        None,
+        {"area": "abc", "held_on": "2025-02-30", "audience": "many", "minors": "-1"},
+    ),
+    ("civility:team_create", "secretary.tuanjie", None, {"name": "", "members": ", 无名"}),
+]
+
+
+def civility_target(which: str, user):
+    from civility.models import Site
+
+    return Site.objects.visible_to(user).first()
+
+
+@pytest.mark.parametrize(
+    ("name", "login", "target", "malformed"), CIVILITY_FORMS, ids=[f[0] for f in CIVILITY_FORMS]
+)
+def test_civility_forms_answer_bad_input_with_form_errors(
+    client, demo_data, name, login, target, malformed
+):
+    user = User.objects.get(username=login)
+    client.force_login(user)
+    args = [civility_target(target, user).pk] if target else []
+    for data in ({}, malformed):
+        response = client.post(reverse(name, args=args), data, REMOTE_ADDR="10.7.0.1")
+
+        assert response.status_code == 200, (name, data, response.status_code)
+        assert any_form_error(response), (name, data)
+
+
+def test_the_civility_case_forms_answer_bad_input_with_form_errors(client, demo_data):
+    from civility.models import Finding, FindingStatus, SupervisionOrder
+
+    client.force_login(User.objects.get(username="inspector.ruian"))
+    finding = Finding.objects.filter(
+        case__status=FindingStatus.OPEN, resolution="", case__closed_at__isnull=True
+    ).first()
+    order = SupervisionOrder.objects.first()
+    posts = [("civility:order_recheck", order.pk, {"result": "maybe", "deadline": "x"})]
+    if finding is not None:
+        posts.append(("civility:finding_resolve", finding.pk, {"resolution": "magic"}))
+    for name, pk, malformed in posts:
+        for data in ({}, malformed):
+            response = client.post(reverse(name, args=[pk]), data)
+
+            assert response.status_code == 200, (name, data, response.status_code)
+            assert any_form_error(response), (name, data)

@@ -49,6 +49,12 @@ POST_ONLY = {
     "stations:station_close",
     "stations:station_reopen",
     "stations:feedback_moderate",
+    "civility:order_reply",
+    "civility:order_recheck",
+    "civility:inspection_answer",
+    "civility:inspection_finish",
+    "civility:finding_resolve",
+    "civility:finding_recheck",
 }
 
 
@@ -80,6 +86,15 @@ def objects_for(user) -> dict[str, dict]:
     follow_up = FollowUp.objects.for_user(user).first()
     estates = Estate.objects.visible_to(user)
     households = Household.objects.visible_to(user)
+    from civility.models import (
+        CriteriaSet,
+        Finding,
+        Inspection,
+        OutreachEvent,
+        OutreachTeam,
+        Site,
+        SupervisionOrder,
+    )
     from eldercare.models import (
         Adaptation,
         CareAgreement,
@@ -93,6 +108,13 @@ def objects_for(user) -> dict[str, dict]:
     contracts = DoctorContract.objects.visible_to(user)
     stations = Station.objects.visible_to(user)
     return {
+        "civility:criteria_detail": {"pk": pk(CriteriaSet.objects.visible_to(user))},
+        "civility:site_": {"pk": pk(Site.objects.visible_to(user))},
+        "civility:inspection_": {"pk": pk(Inspection.objects.visible_to(user))},
+        "civility:finding_": {"pk": pk(Finding.objects.visible_to(user))},
+        "civility:order_": {"pk": pk(SupervisionOrder.objects.visible_to(user))},
+        "civility:event_": {"pk": pk(OutreachEvent.objects.visible_to(user))},
+        "civility:team_": {"pk": pk(OutreachTeam.objects.visible_to(user))},
         "stations:feedback_": {"pk": pk(Feedback.objects.visible_to(user))},
         # The public pages show any station; the staff pages one in scope.
         "stations:station_": {"pk": pk(stations)},

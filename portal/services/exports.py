@@ -20,6 +20,7 @@ import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -63,11 +64,17 @@ def _provider(name: str) -> ExportProvider:
 
 
 def export_queryset(*, provider_name: str, user, params: dict):
-    """The provider's rows for `user` and `params`, cut to those the user may export."""
+    """The provider's rows for `user` and `params`, cut to those the user may export.
+
+    A provider may compute its rows (a list, e.g. a dashboard's league table of
+    aggregates) instead of handing over a queryset; it then scopes them itself.
+    """
     provider = _provider(provider_name)
     queryset = provider.queryset(user, params)
     if not may(user, Action.EXPORT, provider.kind):
         raise PermissionDenied
+    if not isinstance(queryset, QuerySet):
+        return list(queryset)
     # Providers scope by VIEW, as their pages do; exporting is a right of its own, so the
     # rows are cut again by EXPORT with the same `visible_to` the model's pages use.
     manager = queryset.model._default_manager
@@ -94,8 +101,15 @@ def _cell(value):
 def export_rows(*, provider: ExportProvider, queryset) -> Iterator[list]:
     """The header row, then one row per object, through the provider's columns."""
     yield [str(header) for header, _accessor in provider.columns]
-    for obj in queryset.iterator(chunk_size=PROGRESS_EVERY):
+    objects = (
+        queryset.iterator(chunk_size=PROGRESS_EVERY) if isinstance(queryset, QuerySet) else queryset
+    )
+    for obj in objects:
         yield [_cell(accessor(obj)) for _header, accessor in provider.columns]
+
+
+def _count(rows) -> int:
+    return rows.count() if isinstance(rows, QuerySet) else len(rows)
 
 
 def export_filename(job: ExportJob) -> str:
@@ -122,7 +136,7 @@ def export_request(
     """Export at once when small (logged as done), else queue a job; 404/403 as for pages."""
     queryset = export_queryset(provider_name=provider_name, user=user, params=params)
     _check_format(format)
-    if queryset.count() > SYNC_EXPORT_MAX_ROWS:
+    if _count(queryset) > SYNC_EXPORT_MAX_ROWS:
         job = export_job_create(
             provider_name=provider_name, user=user, params=params, format=format, now=now
         )
@@ -207,7 +221,7 @@ def export_job_run(*, job_id: int, now=None) -> bool:
         queryset = export_queryset(
             provider_name=job.provider, user=job.requester, params=job.params
         )
-        jobs.update(rows_total=queryset.count())
+        jobs.update(rows_total=_count(queryset))
         rows = export_rows(provider=_provider(job.provider), queryset=queryset)
         write = _write_xlsx if job.format == ExportJob.Format.XLSX else _write_csv
         with tempfile.TemporaryFile() as out:

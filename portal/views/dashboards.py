@@ -1,87 +1,129 @@
-"""The area dashboard: every registered provider's tiles for one area and period.
+"""The area dashboard: every registered provider's tiles, league table per child area and
+trends for one area and period, with the way down to child areas and back up."""
 
-The frame of issue 11 (trends, league tables and charts come with it): one page per
-area the user's memberships reach, with the way down to child areas and back up.
-"""
+from dataclasses import dataclass
 
-from datetime import datetime, time
-
-from django import forms
-from django.http import Http404
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.http import urlencode
 from django.views.generic import TemplateView
 
+from ..breakdowns import (
+    NAME,
+    Chart,
+    League,
+    children_of,
+    dashboard_area,
+    dashboard_period,
+    dashboard_roots,
+    league_table,
+    moment,
+    shows,
+    sort_param,
+    trend_charts,
+)
+from ..forms import PeriodForm
 from ..models import Area
 from ..registry import registry
-from ..roles import Action
-from ..scope import AREA_ROLES, active_memberships, reach
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=_date_input())
-    end = forms.DateField(label=_("To"), required=False, widget=_date_input())
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError(_("The period must end after it starts."), code="order")
-        return data
-
-
-def dashboard_roots(user) -> list[Area]:
-    """The areas the user's area memberships are held at (everything for superusers)."""
-    if user.is_superuser:
-        return list(Area.objects.filter(depth=1))
-    return [m.area for m in active_memberships(user) if m.role in AREA_ROLES and m.area]
-
-
-def shows(user, provider) -> bool:
-    """A programme officer sees its own programme's tiles; area staff and officials all."""
-    r = reach(user, f"{provider.name}.dashboard", Action.VIEW)
-    return r.everything or bool(r.area_paths)
 
 
 def may_see_dashboard(user) -> bool:
     return bool(dashboard_roots(user))
 
 
-def _moment(day, end: bool):
-    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+@dataclass(frozen=True)
+class SortLink:
+    """A league table's column heading: where clicking it leads and how it sorts now."""
+
+    code: str
+    label: object
+    query: str
+    order: str  # "ascending", "descending" or "" (aria-sort)
+
+
+@dataclass(frozen=True)
+class Panel:
+    provider: object
+    tiles: list
+    league: League | None
+    headings: list
+    charts: list[Chart]
+    export_query: str = ""
+
+
+def _sort_links(request, league: League) -> list[SortLink]:
+    """Each heading sorts by its column, descending first for figures; a second click
+    turns the order round."""
+    links = []
+    for code, label in ((NAME, None), *league.columns):
+        current = league.sort.lstrip("-") == code
+        descending = league.sort.startswith("-")
+        if current:
+            target = code if descending else f"-{code}"
+        else:
+            target = code if code == NAME else f"-{code}"
+        query = request.GET.copy()
+        query[sort_param(league.provider)] = target
+        order = ("descending" if descending else "ascending") if current else ""
+        links.append(SortLink(code, label, query.urlencode(), order))
+    return links
+
+
+def _export_query(area, start, end, league: League | None) -> str:
+    """The export's parameters: the page's area, period and order."""
+    if league is None:
+        return ""
+    return urlencode(
+        {
+            "area": area.pk,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            sort_param(league.provider): league.sort,
+            "format": "csv",
+        }
+    )
 
 
 class DashboardView(TemplateView):
     template_name = "portal/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        roots = dashboard_roots(user)
-        if not roots:
-            raise Http404
+        user, query = self.request.user, self.request.GET
         pk = self.kwargs.get("pk")
-        area = roots[0] if pk is None else Area.objects.filter(pk=pk).first()
-        if area is None or not any(area.path.startswith(root.path) for root in roots):
-            raise Http404
-        today = timezone.localdate()
-        start, end = today.replace(month=1, day=1), today
-        form = PeriodForm(self.request.GET or None, initial={"start": start, "end": end})
-        if form.is_bound and form.is_valid():
-            start = form.cleaned_data["start"] or start
-            end = form.cleaned_data["end"] or end
-        sections = [
-            (
-                provider,
-                provider.tiles(
-                    user=user, area=area, start=_moment(start, False), end=_moment(end, True)
-                ),
+        area, roots = dashboard_area(user, pk)
+        form, start, end = dashboard_period(query)
+        children = children_of(area)
+        panels = []
+        for provider in registry.dashboard_for():
+            if not shows(user, provider):
+                continue
+            tiles = provider.tiles(
+                user=user, area=area, start=moment(start, False), end=moment(end, True)
             )
-            for provider in registry.dashboard_for()
-            if shows(user, provider)
-        ]
+            league = None
+            if provider.by_area is not None and children:
+                league = league_table(
+                    provider=provider,
+                    user=user,
+                    area=area,
+                    children=children,
+                    start=start,
+                    end=end,
+                    sort=query.get(sort_param(provider), ""),
+                )
+            charts = (
+                trend_charts(provider=provider, user=user, area=area, start=start, end=end)
+                if provider.trend is not None
+                else []
+            )
+            panels.append(
+                Panel(
+                    provider,
+                    tiles,
+                    league,
+                    _sort_links(self.request, league) if league else [],
+                    charts,
+                    _export_query(area, start, end, league),
+                )
+            )
         # The way back up stops at the highest area the user reaches.
         top = min((r for r in roots if area.path.startswith(r.path)), key=lambda r: r.depth)
         trail = list(
@@ -89,16 +131,23 @@ class DashboardView(TemplateView):
                 path__in=[area.path[:n] for n in range(len(top.path), len(area.path), area.steplen)]
             ).order_by("depth")
         )
+        period = query.copy()
+        for key in list(period):
+            if key not in ("start", "end"):
+                del period[key]
         return super().get_context_data(
             area=area,
             trail=trail,
-            children=Area.objects.filter(path__startswith=area.path, depth=area.depth + 1).order_by(
-                "name"
-            ),
+            children=children,
             other_roots=[r for r in roots if r.pk != area.pk and pk is None],
             form=form,
             start=start,
             end=end,
-            sections=sections,
+            period_query=period.urlencode(),
+            panels=panels,
+            sections=[(panel.provider, panel.tiles) for panel in panels],
             **kwargs,
         )
+
+
+__all__ = ["DashboardView", "PeriodForm", "dashboard_roots", "may_see_dashboard", "shows"]
