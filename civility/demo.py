@@ -24,22 +24,20 @@ case kit as a user would.
 from __future__ import annotations
 
 import io
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
 from portal.demo import DemoAccount, ensure_demo_user
-from portal.models import Area, Case, Membership, Organisation, ReferenceCounter, TimelineEntry
+from portal.models import Area, Case, Membership, Organisation, TimelineEntry
 from portal.roles import OrganisationType, Role
 from portal.services.attachments import attachment_add
-from portal.services.cases import case_close, case_open, case_transition
+from portal.services.cases import case_close, case_open, case_transition, references_reserve
 
 from .models import (
     Answer,
@@ -276,24 +274,6 @@ def _accounts(organisations) -> list[DemoAccount]:
 # --- Bulk helpers (also used by the load generator) -----------------------------------
 
 
-def reserve_references(prefix: str, moments: list[datetime]) -> list[str]:
-    """One reference per moment, formatted as `next_reference` does, numbered in the
-    order given within each year: one counter update per year for the whole block."""
-    years = [timezone.localtime(m).year for m in moments]
-    next_number = {}
-    with transaction.atomic():
-        for year, count in sorted(Counter(years).items()):
-            ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
-            counter = ReferenceCounter.objects.filter(prefix=prefix, year=year)
-            counter.update(last=F("last") + count)
-            next_number[year] = counter.values_list("last", flat=True).get() - count + 1
-    references = []
-    for year in years:
-        references.append(f"{prefix}-{year}-{next_number[year]:06d}")
-        next_number[year] += 1
-    return references
-
-
 def bulk_criteria_set(area: Area, name: str, valid_from: date, items, previous=None):
     """A set and its criteria; `items` are (code, category, text) tuples."""
     criteria_set = CriteriaSet.objects.create(
@@ -385,7 +365,7 @@ def bulk_findings(specs: list[FindingSpec], *, handler) -> list[Finding]:
     """Cases, findings, their fail answers and timeline entries: a few bulk inserts.
     Deadline rectifications are sent to the platform; those still within their
     deadline stay open."""
-    references = reserve_references("WT", [s.filed_at for s in specs])
+    references = references_reserve("WT", [s.filed_at for s in specs])
     cases = Case.objects.bulk_create(
         Case(
             kind="civility.finding",
@@ -863,4 +843,4 @@ def load(*, today: date) -> list[DemoAccount]:
     return accounts
 
 
-__all__ = ["load", "reserve_references", "bulk_findings", "bulk_inspections"]
+__all__ = ["load", "bulk_findings", "bulk_inspections"]

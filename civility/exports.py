@@ -15,6 +15,8 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.services.exports import choice_label, choice_param, date_param, yes_no
+
 from .models import (
     EventType,
     Finding,
@@ -30,41 +32,11 @@ from .models import (
 )
 
 
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def _choice(params, name: str, choices, message: str) -> str:
-    value = (params.get(name) or "").strip()
-    if value and value not in choices.values:
-        raise ValidationError(message, code=name)
-    return value
-
-
-def _date(params, name: str) -> date | None:
-    value = (params.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            _("Enter a date as YYYY-MM-DD, e.g. 2026-03-01."), code=name
-        ) from None
-
-
 def _period(params) -> tuple[date | None, date | None]:
-    start, end = _date(params, "start"), _date(params, "end")
+    start, end = date_param(params, "start"), date_param(params, "end")
     if start and end and start > end:
         raise ValidationError(_("The period must end after it starts."), code="order")
     return start, end
-
-
-def _yes_no(value: bool) -> str:
-    return _("yes") if value else _("no")
 
 
 # --- Findings --------------------------------------------------------------------------
@@ -72,19 +44,19 @@ def _yes_no(value: bool) -> str:
 FINDING_COLUMNS = (
     (gettext_lazy("reference number"), lambda f: f.case.reference),
     (gettext_lazy("site"), lambda f: f.site.name),
-    (gettext_lazy("site type"), lambda f: _label(SiteType, f.site.type)),
+    (gettext_lazy("site type"), lambda f: choice_label(SiteType, f.site.type)),
     (gettext_lazy("criterion code"), lambda f: f.criterion.code),
-    (gettext_lazy("severity"), lambda f: _label(Severity, f.severity)),
+    (gettext_lazy("severity"), lambda f: choice_label(Severity, f.severity)),
     (
         gettext_lazy("resolution"),
-        lambda f: _label(Resolution, f.resolution) if f.resolution else "",
+        lambda f: choice_label(Resolution, f.resolution) if f.resolution else "",
     ),
-    (gettext_lazy("status"), lambda f: _label(FindingStatus, f.case.status)),
+    (gettext_lazy("status"), lambda f: choice_label(FindingStatus, f.case.status)),
     (gettext_lazy("inspected on"), lambda f: f.inspection.inspected_on),
     (gettext_lazy("filed at"), lambda f: f.case.created_at),
     (gettext_lazy("rectify by"), lambda f: f.rectify_by),
     (gettext_lazy("resolved at"), lambda f: f.resolved_at),
-    (gettext_lazy("sent to the district platform"), lambda f: _yes_no(f.sent_to_platform)),
+    (gettext_lazy("sent to the district platform"), lambda f: yes_no(f.sent_to_platform)),
     (gettext_lazy("responsible unit"), lambda f: f.site.responsible_unit.name),
 )
 
@@ -92,7 +64,9 @@ FINDING_COLUMNS = (
 def finding_rows(user, params):
     """The findings the user may see, newest first; `resolution`, `start` and `end`
     (the inspection date, YYYY-MM-DD) filter."""
-    resolution = _choice(params, "resolution", Resolution, _("Choose a resolution from the list."))
+    resolution = choice_param(
+        params, "resolution", Resolution, _("Choose a resolution from the list.")
+    )
     start, end = _period(params)
     findings = (
         Finding.objects.visible_to(user)
@@ -113,8 +87,8 @@ def finding_rows(user, params):
 ORDER_COLUMNS = (
     (gettext_lazy("reference number"), lambda o: o.case.reference),
     (gettext_lazy("responsible unit"), lambda o: o.responsible_unit.name),
-    (gettext_lazy("level"), lambda o: _label(OrderLevel, o.level)),
-    (gettext_lazy("status"), lambda o: _label(OrderStatus, o.case.status)),
+    (gettext_lazy("level"), lambda o: choice_label(OrderLevel, o.level)),
+    (gettext_lazy("status"), lambda o: choice_label(OrderStatus, o.case.status)),
     (gettext_lazy("findings"), lambda o: o.finding_count),
     (gettext_lazy("issued at"), lambda o: o.case.created_at),
     (gettext_lazy("deadline"), lambda o: o.deadline),
@@ -126,8 +100,8 @@ ORDER_COLUMNS = (
 
 def order_rows(user, params):
     """The orders the user may see, newest first; `level` and `status` filter."""
-    level = _choice(params, "level", OrderLevel, _("Choose a level from the list."))
-    status = _choice(params, "status", OrderStatus, _("Choose a status from the list."))
+    level = choice_param(params, "level", OrderLevel, _("Choose a level from the list."))
+    status = choice_param(params, "status", OrderStatus, _("Choose a status from the list."))
     orders = (
         SupervisionOrder.objects.visible_to(user)
         .select_related("case", "responsible_unit")
@@ -145,10 +119,10 @@ def order_rows(user, params):
 
 EVENT_COLUMNS = (
     (gettext_lazy("area"), lambda e: e.area.name),
-    (gettext_lazy("type"), lambda e: _label(EventType, e.type)),
+    (gettext_lazy("type"), lambda e: choice_label(EventType, e.type)),
     (gettext_lazy("theme"), lambda e: e.theme),
     (gettext_lazy("date"), lambda e: e.held_on),
-    (gettext_lazy("place"), lambda e: _label(PlaceType, e.place_type)),
+    (gettext_lazy("place"), lambda e: choice_label(PlaceType, e.place_type)),
     (gettext_lazy("place name"), lambda e: e.place_name),
     (gettext_lazy("organising team"), lambda e: e.team.name if e.team else ""),
     (gettext_lazy("audience"), lambda e: e.audience),
@@ -159,7 +133,7 @@ EVENT_COLUMNS = (
 
 def event_rows(user, params):
     """The events the user may see, newest first; `type`, `start` and `end` filter."""
-    type_ = _choice(params, "type", EventType, _("Choose a type from the list."))
+    type_ = choice_param(params, "type", EventType, _("Choose a type from the list."))
     start, end = _period(params)
     events = (
         OutreachEvent.objects.visible_to(user)

@@ -16,14 +16,12 @@ per case. Everything else goes through the case kit as a user would.
 from __future__ import annotations
 
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,12 +33,18 @@ from portal.models import (
     FollowUp,
     Membership,
     Organisation,
-    ReferenceCounter,
     RuleSet,
     TimelineEntry,
 )
 from portal.roles import OrganisationType, Role
-from portal.services.cases import case_assign, case_close, case_open, case_rate, case_transition
+from portal.services.cases import (
+    case_assign,
+    case_close,
+    case_open,
+    case_rate,
+    case_transition,
+    references_reserve,
+)
 from portal.services.followups import followup_build
 from portal.services.rules import rule_set_publish
 
@@ -200,24 +204,6 @@ def _accounts(organisations: dict[str, Organisation]) -> list[DemoAccount]:
 # --- Reference numbers in bulk -------------------------------------------------------
 
 
-def reserve_references(prefix: str, moments: list[datetime]) -> list[str]:
-    """One reference per moment, formatted as `next_reference` does, numbered in the
-    order given within each year: one counter update per year for the whole block."""
-    years = [timezone.localtime(m).year for m in moments]
-    next_number = {}
-    with transaction.atomic():
-        for year, count in sorted(Counter(years).items()):
-            ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
-            counter = ReferenceCounter.objects.filter(prefix=prefix, year=year)
-            counter.update(last=F("last") + count)
-            next_number[year] = counter.values_list("last", flat=True).get() - count + 1
-    references = []
-    for year in years:
-        references.append(f"{prefix}-{year}-{next_number[year]:06d}")
-        next_number[year] += 1
-    return references
-
-
 # --- Households, people and adaptations in bulk ----------------------------------------
 
 
@@ -340,7 +326,7 @@ def bulk_adaptations(specs: list[AdaptationSpec], *, handler, subsidy_rule_set, 
     ]
     lead = timedelta(hours=rules.ADAPTATION_CASE_RULES["reminder_lead_hours"])
     filed = [moment(s.applied_on, 9) for s in specs]
-    references = reserve_references("SL", filed)
+    references = references_reserve("SL", filed)
     cases = []
     for spec, filed_at, reference in zip(specs, filed, references, strict=True):
         since = moment(spec.entered(spec.stage), 11)

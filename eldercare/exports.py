@@ -7,9 +7,10 @@ serves) are never exported: a file cannot log who opens it.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from portal.services.exports import choice_label, choice_param, yes_no
 
 from .models import (
     Adaptation,
@@ -23,20 +24,6 @@ from .models import (
 )
 
 
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def _choice(params, name: str, choices, message: str) -> str:
-    value = (params.get(name) or "").strip()
-    if value and value not in choices.values:
-        raise ValidationError(message, code=name)
-    return value
-
-
 def _home(adaptation: Adaptation) -> str:
     household = adaptation.household
     unit = household.unit
@@ -48,7 +35,7 @@ def _home(adaptation: Adaptation) -> str:
 ADAPTATION_COLUMNS = (
     (gettext_lazy("reference number"), lambda a: a.case.reference),
     (gettext_lazy("community"), lambda a: a.case.community.name),
-    (gettext_lazy("stage"), lambda a: _label(AdaptationStage, a.stage)),
+    (gettext_lazy("stage"), lambda a: choice_label(AdaptationStage, a.stage)),
     (gettext_lazy("elder"), lambda a: a.elder.masked_name),
     (gettext_lazy("home"), _home),
     (gettext_lazy("total cost (yuan)"), lambda a: a.total_cost),
@@ -65,7 +52,7 @@ ADAPTATION_COLUMNS = (
 
 def adaptation_rows(user, params):
     """The adaptations the user may see, oldest first; `stage` filters."""
-    stage = _choice(params, "stage", AdaptationStage, _("Choose a stage from the list."))
+    stage = choice_param(params, "stage", AdaptationStage, _("Choose a stage from the list."))
     adaptations = (
         Adaptation.objects.visible_to(user)
         .select_related(
@@ -81,8 +68,8 @@ def adaptation_rows(user, params):
 ERRAND_COLUMNS = (
     (gettext_lazy("reference number"), lambda e: e.case.reference),
     (gettext_lazy("community"), lambda e: e.case.community.name),
-    (gettext_lazy("service"), lambda e: _label(ErrandService, e.service)),
-    (gettext_lazy("status"), lambda e: _label(ErrandStatus, e.case.status)),
+    (gettext_lazy("service"), lambda e: choice_label(ErrandService, e.service)),
+    (gettext_lazy("status"), lambda e: choice_label(ErrandStatus, e.case.status)),
     (gettext_lazy("filed at"), lambda e: e.case.created_at),
     (gettext_lazy("wanted by"), lambda e: e.wanted_by),
     (gettext_lazy("done at"), lambda e: e.done_at),
@@ -92,8 +79,8 @@ ERRAND_COLUMNS = (
 
 def errand_rows(user, params):
     """The errands the user may see, newest first; `status` and `service` filter."""
-    status = _choice(params, "status", ErrandStatus, _("Choose a status from the list."))
-    service = _choice(params, "service", ErrandService, _("Choose a service from the list."))
+    status = choice_param(params, "status", ErrandStatus, _("Choose a status from the list."))
+    service = choice_param(params, "service", ErrandService, _("Choose a service from the list."))
     errands = (
         Errand.objects.visible_to(user)
         .select_related("case__community")
@@ -110,16 +97,12 @@ def errand_rows(user, params):
 
 
 def _services(facility: Facility) -> str:
-    return "、".join(_label(FacilityService, value) for value in facility.services or [])
-
-
-def _yes_no(value: bool) -> str:
-    return _("yes") if value else _("no")
+    return "、".join(choice_label(FacilityService, value) for value in facility.services or [])
 
 
 FACILITY_COLUMNS = (
     (gettext_lazy("name"), lambda f: f.name),
-    (gettext_lazy("type"), lambda f: _label(FacilityType, f.type)),
+    (gettext_lazy("type"), lambda f: choice_label(FacilityType, f.type)),
     (gettext_lazy("community"), lambda f: f.community.name),
     (gettext_lazy("address"), lambda f: f.address),
     (gettext_lazy("premises"), lambda f: f.get_origin_display()),
@@ -127,16 +110,16 @@ FACILITY_COLUMNS = (
     (gettext_lazy("services"), _services),
     (gettext_lazy("capacity (people)"), lambda f: f.capacity),
     (gettext_lazy("floor area (m²)"), lambda f: f.floor_area_m2),
-    (gettext_lazy("on the ground floor"), lambda f: _yes_no(f.ground_floor)),
+    (gettext_lazy("on the ground floor"), lambda f: yes_no(f.ground_floor)),
     (gettext_lazy("licence number"), lambda f: f.licence_number),
     (gettext_lazy("opening hours"), lambda f: f.opening_hours),
-    (gettext_lazy("in service"), lambda f: _yes_no(f.is_open)),
+    (gettext_lazy("in service"), lambda f: yes_no(f.is_open)),
 )
 
 
 def facility_rows(user, params):
     """The facilities the user may see, by name; `type` filters."""
-    type_ = _choice(params, "type", FacilityType, _("Choose a type from the list."))
+    type_ = choice_param(params, "type", FacilityType, _("Choose a type from the list."))
     facilities = (
         Facility.objects.visible_to(user).select_related("community").order_by("name", "pk")
     )

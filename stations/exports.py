@@ -7,8 +7,6 @@ check-ins were only ever counts.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.exceptions import ValidationError
 from django.db.models import F, Sum
 from django.db.models.functions import ExtractIsoYear, ExtractWeek
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.roles import Action
+from portal.services.exports import choice_label, date_param, pk_param, yes_no
 
 from .hours import temporarily_closed
 from .models import CheckInCount, Station, WorkerGroup
@@ -24,44 +23,11 @@ from .models import CheckInCount, Station, WorkerGroup
 PER_DAY, PER_WEEK = "day", "week"
 
 
-def _yes_no(value: bool) -> str:
-    return _("yes") if value else _("no")
-
-
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def _pk(params, name: str, message: str) -> int | None:
-    value = (params.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationError(message, code=name) from None
-
-
-def _date(params, name: str) -> date | None:
-    value = (params.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            _("Enter a date as YYYY-MM-DD, e.g. 2026-03-01."), code=name
-        ) from None
-
-
 # --- Stations --------------------------------------------------------------------------
 
 
 def _have(field: str):
-    return lambda s: _yes_no(getattr(s, field))
+    return lambda s: yes_no(getattr(s, field))
 
 
 STATION_COLUMNS = (
@@ -70,13 +36,13 @@ STATION_COLUMNS = (
     (gettext_lazy("address"), lambda s: s.address),
     (gettext_lazy("latitude"), lambda s: s.latitude),
     (gettext_lazy("longitude"), lambda s: s.longitude),
-    (gettext_lazy("open 24 hours"), lambda s: _yes_no(s.open_24_hours)),
+    (gettext_lazy("open 24 hours"), lambda s: yes_no(s.open_24_hours)),
     (gettext_lazy("star level"), lambda s: s.star_level),
     *((Station._meta.get_field(field).verbose_name, _have(field)) for field in Station.SIX_HAVES),
     (gettext_lazy("six haves"), lambda s: f"{s.six_haves_count}/{len(Station.SIX_HAVES)}"),
     (
         gettext_lazy("temporarily closed"),
-        lambda s: _yes_no(temporarily_closed(s, timezone.localdate())),
+        lambda s: yes_no(temporarily_closed(s, timezone.localdate())),
     ),
     (gettext_lazy("host organisation"), lambda s: s.host.name if s.host else ""),
     (gettext_lazy("trade-union registration number"), lambda s: s.union_registration),
@@ -86,7 +52,7 @@ STATION_COLUMNS = (
 def station_rows(user, params):
     """The stations the user may see, by community and name; `community` (an area id)
     narrows them to one community."""
-    community = _pk(params, "community", _("Choose a community from the list."))
+    community = pk_param(params, "community", _("Choose a community from the list."))
     stations = (
         Station.objects.visible_to(user)
         .select_related("community", "host")
@@ -108,7 +74,7 @@ CHECK_IN_COLUMNS = (
     (gettext_lazy("station"), lambda r: r["station__name"]),
     (gettext_lazy("community"), lambda r: r["station__community__name"]),
     (gettext_lazy("day or ISO week"), _period),
-    (gettext_lazy("worker group"), lambda r: _label(WorkerGroup, r["group"])),
+    (gettext_lazy("worker group"), lambda r: choice_label(WorkerGroup, r["group"])),
     (gettext_lazy("check-ins"), lambda r: r["check_ins"]),
 )
 
@@ -119,8 +85,8 @@ def check_in_rows(user, params):
     per = (params.get("per") or PER_DAY).strip()
     if per not in (PER_DAY, PER_WEEK):
         raise ValidationError(_("Choose per day or per week."), code="per")
-    station = _pk(params, "station", _("Choose a station from the list."))
-    start, end = _date(params, "start"), _date(params, "end")
+    station = pk_param(params, "station", _("Choose a station from the list."))
+    start, end = date_param(params, "start"), date_param(params, "end")
     if start and end and start > end:
         raise ValidationError(_("The period must end after it starts."), code="order")
     # Counts have no scoped manager of their own, so `export_queryset` cannot cut them

@@ -23,11 +23,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from housing.services.importing import MAX_BYTES, read_table
+from housing.services.importing import (
+    MAX_BYTES,
+    Column,
+    cell_text,
+    header_lookup,
+    map_columns,
+    read_table,
+)
 from portal.models import Area
 from portal.roles import Action
 from portal.scope import may_at, reach
@@ -49,7 +55,6 @@ IN_FORCE_ORDER = ("-valid_from", "-pk")
 
 _LIST_SEPARATORS = re.compile(r"[,，、;；/\n]+")
 _CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
-_HEADER_NOISE = re.compile(r"[\s*＊_（）()]")
 
 
 # --- Which set is in force, which criteria apply -------------------------------------
@@ -158,17 +163,6 @@ def _ancestor_paths(path: str) -> list[str]:
 # --- The spreadsheet's columns and vocabularies --------------------------------------
 
 
-@dataclass(frozen=True)
-class Column:
-    """A column the import reads: its English key, Chinese header and what it holds."""
-
-    key: str
-    chinese: str
-    label: Promise
-    required: bool
-    aliases: tuple[str, ...] = ()
-
-
 COLUMNS: tuple[Column, ...] = (
     Column("code", "编号", gettext_lazy("code"), True, ("条目编号", "序号", "代码")),
     Column("category", "类别", gettext_lazy("category"), True, ("分类", "类型")),
@@ -192,13 +186,7 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 
 
-def _header_key(text: str) -> str:
-    return _HEADER_NOISE.sub("", text).lower()
-
-
-HEADER_LOOKUP = {
-    _header_key(name): c.key for c in COLUMNS for name in (c.key, c.chinese, *c.aliases)
-}
+HEADER_LOOKUP = header_lookup(COLUMNS)
 
 # Chinese words a spreadsheet may use beyond the values and the labels.
 CATEGORY_WORDS = {
@@ -323,42 +311,6 @@ class _Row:
 # --- Reading and checking ------------------------------------------------------------
 
 
-def _text(value) -> str:
-    """A cell as text: whole numbers without a trailing ".0"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("\u3000", " ").strip()
-
-
-def _columns(header: list) -> tuple[dict[str, int], tuple[str, ...]]:
-    index: dict[str, int] = {}
-    ignored = []
-    for position, cell in enumerate(header):
-        text = _text(cell)
-        if not text:
-            continue
-        key = HEADER_LOOKUP.get(_header_key(text))
-        if key is None:
-            ignored.append(text)
-        elif key in index:
-            raise ValidationError(
-                _("The column “%(column)s” appears twice.") % {"column": text},
-                code="duplicate_column",
-            )
-        else:
-            index[key] = position
-    missing = [c for c in COLUMNS if c.required and c.key not in index]
-    if missing:
-        raise ValidationError(
-            _("The file has no column for: %(columns)s. Use the headers listed on this page.")
-            % {"columns": ", ".join(f"{c.chinese} ({c.key})" for c in missing)},
-            code="missing_columns",
-        )
-    return index, tuple(ignored)
-
-
 def _parse_weight(raw) -> Decimal | None:
     if isinstance(raw, bool):
         return None
@@ -367,7 +319,7 @@ def _parse_weight(raw) -> Decimal | None:
         if abs(raw - round(raw, 2)) > 1e-9:
             return None
         raw = round(raw, 2)
-    text = _text(raw)
+    text = cell_text(raw)
     if not text:
         return Decimal(1)
     try:
@@ -384,11 +336,11 @@ def _parse_weight(raw) -> Decimal | None:
 def _parse_row(number: int, cells: list, index: dict[str, int], vocab: dict) -> _Row | None:
     """One data row with its own problems; None for a blank row."""
     raw = {key: cells[i] if i < len(cells) else None for key, i in index.items()}
-    if not any(_text(v) for v in raw.values()):
+    if not any(cell_text(v) for v in raw.values()):
         return None
     row = _Row(row_number=number)
 
-    row.code = _text(raw.get("code"))
+    row.code = cell_text(raw.get("code"))
     if not row.code:
         row.add("missing_code", "code", _("Missing."))
     elif len(row.code) > CODE_MAX_LENGTH:
@@ -398,7 +350,7 @@ def _parse_row(number: int, cells: list, index: dict[str, int], vocab: dict) -> 
             _("At most %(max)d characters.") % {"max": CODE_MAX_LENGTH},
         )
 
-    category = _text(raw.get("category"))
+    category = cell_text(raw.get("category"))
     row.category = vocab["category"].get(category.lower(), "")
     if not row.category:
         row.add(
@@ -408,7 +360,7 @@ def _parse_row(number: int, cells: list, index: dict[str, int], vocab: dict) -> 
             % {"value": category, "choices": "、".join(str(c.label) for c in Category)},
         )
 
-    row.text = _text(raw.get("text"))
+    row.text = cell_text(raw.get("text"))
     if not row.text:
         row.add("empty_text", "text", _("The criterion has no text."))
 
@@ -420,7 +372,7 @@ def _parse_row(number: int, cells: list, index: dict[str, int], vocab: dict) -> 
             _("Enter a number from 0 to 9999.99 with at most two decimals, e.g. 1.5."),
         )
 
-    types_text = _text(raw.get("site_types"))
+    types_text = cell_text(raw.get("site_types"))
     unknown = []
     for word in filter(None, (w.strip() for w in _LIST_SEPARATORS.split(types_text))):
         value = vocab["site_type"].get(word.lower())
@@ -439,7 +391,7 @@ def _parse_row(number: int, cells: list, index: dict[str, int], vocab: dict) -> 
         row.add("missing_site_types", "site_types", _("Name at least one type of site."))
 
     row.replaces = list(
-        dict.fromkeys(c for c in _CODE_SEPARATORS.split(_text(raw.get("replaces"))) if c)
+        dict.fromkeys(c for c in _CODE_SEPARATORS.split(cell_text(raw.get("replaces"))) if c)
     )
     return row
 
@@ -535,7 +487,7 @@ def _check_file(data: bytes, filename: str, previous: CriteriaSet | None):
     table = read_table(data, filename)
     if not table:
         raise ValidationError(_("The file is empty."), code="empty")
-    index, ignored = _columns(table[0])
+    index, ignored = map_columns(table[0], COLUMNS, HEADER_LOOKUP)
     vocab = {"category": category_lookup(), "site_type": site_type_lookup()}
     rows = [
         row

@@ -57,7 +57,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls format
 _AREA_UNITS = re.compile(r"\s*(m²|m2|㎡|平方米|平米)$", re.IGNORECASE)
-_HEADER_NOISE = re.compile(r"[\s*＊]")
+_HEADER_NOISE = re.compile(r"[\s*＊_（）()]")
 
 
 @dataclass(frozen=True)
@@ -100,13 +100,17 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 
 
-def _header_key(text: str) -> str:
+def header_key(text: str) -> str:
+    """A header as compared: no spaces, stars, underscores or brackets; lower case."""
     return _HEADER_NOISE.sub("", text).lower()
 
 
-HEADER_LOOKUP = {
-    _header_key(name): c.key for c in COLUMNS for name in (c.key, c.chinese, *c.aliases)
-}
+def header_lookup(columns) -> dict[str, str]:
+    """Every accepted spelling of each column's header → its key."""
+    return {header_key(name): c.key for c in columns for name in (c.key, c.chinese, *c.aliases)}
+
+
+HEADER_LOOKUP = header_lookup(COLUMNS)
 
 OCCUPANCY_VALUES = {
     "自住": Occupancy.OWNER,
@@ -311,7 +315,7 @@ def read_table(data: bytes, filename: str = "") -> list[list]:
     return _read_csv(data)
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     """A cell as text: numbers without a trailing ".0", dates as ISO dates."""
     if value is None:
         return ""
@@ -324,15 +328,17 @@ def _text(value) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
-def _columns(header: list) -> tuple[dict[str, int], tuple[str, ...]]:
-    """Column index by key, and the headers that name no column (ignored)."""
+def map_columns(header: list, columns, lookup) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Column index by key, and the headers that name no column (ignored); a form error
+    for a column given twice or a required one missing. Shared by every spreadsheet
+    import."""
     index: dict[str, int] = {}
     ignored = []
     for position, cell in enumerate(header):
-        text = _text(cell)
+        text = cell_text(cell)
         if not text:
             continue
-        key = HEADER_LOOKUP.get(_header_key(text))
+        key = lookup.get(header_key(text))
         if key is None:
             ignored.append(text)
         elif key in index:
@@ -342,10 +348,10 @@ def _columns(header: list) -> tuple[dict[str, int], tuple[str, ...]]:
             )
         else:
             index[key] = position
-    missing = [c for c in COLUMNS if c.required and c.key not in index]
+    missing = [c for c in columns if c.required and c.key not in index]
     if missing:
         raise ValidationError(
-            _("The file has no column for: %(columns)s. Use the template's headers.")
+            _("The file has no column for: %(columns)s. Use the headers listed on this page.")
             % {"columns": ", ".join(f"{c.chinese} ({c.key})" for c in missing)},
             code="missing_columns",
         )
@@ -363,7 +369,7 @@ def _parse_int(raw) -> int | None:
     if isinstance(raw, float):
         return int(raw) if raw.is_integer() else None
     try:
-        return int(_text(raw))
+        return int(cell_text(raw))
     except ValueError:
         return None
 
@@ -375,7 +381,7 @@ def _parse_area(raw) -> Decimal | None:
             return None
         raw = round(raw, 2)
     try:
-        area = Decimal(_AREA_UNITS.sub("", _text(raw)))
+        area = Decimal(_AREA_UNITS.sub("", cell_text(raw)))
     except InvalidOperation:
         return None
     if not area.is_finite() or area <= 0 or area >= 1_000_000:
@@ -388,11 +394,11 @@ def _parse_area(raw) -> Decimal | None:
 def _parse_row(row_number: int, cells: list, index: dict[str, int]) -> _Row | None:
     """One data row with its own problems; None for a blank row."""
     raw = {key: cells[i] if i < len(cells) else None for key, i in index.items()}
-    if not any(_text(v) for v in raw.values()):
+    if not any(cell_text(v) for v in raw.values()):
         return None
     row = _Row(row_number=row_number)
     for key in ("building", "unit", "room", "name"):
-        setattr(row, key, _text(raw.get(key)))
+        setattr(row, key, cell_text(raw.get(key)))
         if len(getattr(row, key)) > MAX_LENGTHS[key]:
             row.add("too_long", key, _("Too long."))
     if not row.building:
@@ -416,12 +422,12 @@ def _parse_row(row_number: int, cells: list, index: dict[str, int]) -> _Row | No
             _("Enter a positive number of square metres with at most two decimals, e.g. 89.50."),
         )
 
-    occupancy = _text(raw.get("occupancy")).lower()
+    occupancy = cell_text(raw.get("occupancy")).lower()
     row.occupancy = OCCUPANCY_VALUES.get(occupancy, "") if occupancy else Occupancy.OWNER
     if not row.occupancy:
         row.add("invalid_occupancy", "occupancy", _("Use 自住, 出租 or 空置."))
 
-    relation = _text(raw.get("relation")).lower()
+    relation = cell_text(raw.get("relation")).lower()
     row.relation = RELATION_VALUES.get(relation, "")
     if not relation:
         row.add("missing_relation", "relation", _("Missing."))
@@ -429,7 +435,7 @@ def _parse_row(row_number: int, cells: list, index: dict[str, int]) -> _Row | No
         row.add("invalid_relation", "relation", _("Use 业主, 共有人, 租户 or 家庭成员."))
 
     id_cell = raw.get("id_number")
-    row.id_number = normalise_id_number(_text(id_cell).lstrip("'"))
+    row.id_number = normalise_id_number(cell_text(id_cell).lstrip("'"))
     if isinstance(id_cell, float):
         row.add(
             "id_as_number",
@@ -445,7 +451,7 @@ def _parse_row(row_number: int, cells: list, index: dict[str, int]) -> _Row | No
         except ValidationError as error:
             row.add(error.code, "id_number", error.messages[0])
 
-    phone = _text(raw.get("phone")).lstrip("'")
+    phone = cell_text(raw.get("phone")).lstrip("'")
     row.phone = normalise_phone(phone) if phone else ""
     if row.phone:
         try:
@@ -454,7 +460,7 @@ def _parse_row(row_number: int, cells: list, index: dict[str, int]) -> _Row | No
             row.add(error.code, "phone", error.messages[0])
 
     floors_cell = raw.get("building_floors")
-    if _text(floors_cell):
+    if cell_text(floors_cell):
         row.building_floors = _parse_int(floors_cell)
         if row.building_floors is None or not 1 <= row.building_floors <= 200:
             row.building_floors = None
@@ -548,7 +554,7 @@ def _plan(*, estate: Estate, data: bytes, filename: str) -> _Plan:
     table = read_table(data, filename)
     if not table:
         raise ValidationError(_("The file is empty."), code="empty")
-    index, ignored = _columns(table[0])
+    index, ignored = map_columns(table[0], COLUMNS, HEADER_LOOKUP)
     rows = [
         row
         for number, cells in enumerate(table[1:], start=FIRST_DATA_ROW)

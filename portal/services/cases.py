@@ -7,6 +7,7 @@ the transaction that changes the status, and reschedules the due-date reminder.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,19 +29,36 @@ from . import followups
 Verb = TimelineEntry.Verb
 
 
-def next_reference(prefix: str, *, now=None) -> str:
-    """`PREFIX-YYYY-000123`: the next number of the year, unique under concurrency.
+def _reference(prefix: str, year: int, number: int) -> str:
+    return f"{prefix}-{year}-{number:06d}"
 
-    The counter row is created once per prefix and year; the increment is one UPDATE,
-    which holds the row lock until the surrounding transaction ends.
-    """
-    year = timezone.localtime(now or timezone.now()).year
+
+def _take_numbers(prefix: str, year: int, count: int) -> int:
+    """Advance the year's counter by `count`; the first number taken. One UPDATE, which
+    holds the row lock until the surrounding transaction ends."""
     with transaction.atomic():
         ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
         counter = ReferenceCounter.objects.filter(prefix=prefix, year=year)
-        counter.update(last=F("last") + 1)
-        number = counter.values_list("last", flat=True).get()
-    return f"{prefix}-{year}-{number:06d}"
+        counter.update(last=F("last") + count)
+        return counter.values_list("last", flat=True).get() - count + 1
+
+
+def next_reference(prefix: str, *, now=None) -> str:
+    """`PREFIX-YYYY-000123`: the next number of the year, unique under concurrency."""
+    year = timezone.localtime(now or timezone.now()).year
+    return _reference(prefix, year, _take_numbers(prefix, year, 1))
+
+
+def references_reserve(prefix: str, moments: list) -> list[str]:
+    """One reference per moment (for cases written in bulk, e.g. by demo loaders),
+    numbered in the order given within each year, with one counter update per year."""
+    years = [timezone.localtime(m).year for m in moments]
+    following = {year: _take_numbers(prefix, year, n) for year, n in sorted(Counter(years).items())}
+    references = []
+    for year in years:
+        references.append(_reference(prefix, year, following[year]))
+        following[year] += 1
+    return references
 
 
 def _may_create(actor, kind: str, community: Area, filed_by, grid: Area | None = None) -> bool:

@@ -294,3 +294,48 @@ def export_job_download(*, user, pk: int, now=None) -> ExportJob:
     if not is_downloadable(job, now=now):
         raise Http404
     return job
+
+
+# --- Helpers for providers' row functions ----------------------------------------------
+
+
+def yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def choice_label(choices, value: str) -> str:
+    """The label of a stored choice; the raw value when the choices no longer have it."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def choice_param(params, name: str, choices, message: str) -> str:
+    """An optional filter that must be one of `choices`; a coded error otherwise."""
+    value = (params.get(name) or "").strip()
+    if value and value not in choices.values:
+        raise ValidationError(message, code=name)
+    return value
+
+
+def pk_param(params, name: str, message: str) -> int | None:
+    value = (params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationError(message, code=name) from None
+
+
+def date_param(params, name: str) -> date | None:
+    value = (params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            _("Enter a date as YYYY-MM-DD, e.g. 2026-03-01."), code=name
+        ) from None
