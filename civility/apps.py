@@ -81,7 +81,15 @@ class CivilityConfig(AppConfig):
             Step("civility.civility", load.generate, depends_on=("housing.estates",))
         )
         registry.add_dashboard_provider(
-            DashboardProvider("civility", _("Civilized-city creation"), dashboards.tiles, order=60)
+            DashboardProvider(
+                "civility",
+                _("Civilized-city creation"),
+                dashboards.tiles,
+                order=60,
+                by_area=dashboards.by_area,
+                figures=dashboards.FIGURES,
+                trend=dashboards.trend,
+            )
         )
         for name, label, rows, columns, kind in [
             (

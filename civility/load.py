@@ -1,9 +1,10 @@
 """Synthetic civility data for benchmarks, in the generated communities of `housing.load`.
 
 For each generated community without inspection sites: four sites (a restaurant, a
-market, a back street and an estate), three joint inspections of each over the last
-year and their findings, most fixed on the spot and one in three sent to the platform
-with a deadline; and one outreach event. Every table is written in bulk.
+market, a back street and an estate), `VISITS_PER_SITE` joint inspections of each over
+several years and three findings each, most fixed on the spot, some in every other
+status; a supervision order, in every status, for each finding put in one; and one
+outreach event. Every table is written in bulk.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from portal.models import Area, Organisation
+from portal.load import CaseSpec, bulk_cases, moment
+from portal.models import Area, Case, Organisation, TimelineEntry
 from portal.roles import AreaLevel, OrganisationType
 
 from .demo import (
@@ -31,18 +34,39 @@ from .models import (
     CriteriaSet,
     Criterion,
     EventType,
+    Finding,
+    FindingStatus,
     Mode,
+    OrderStatus,
     OutreachEvent,
     PlaceType,
     Resolution,
     Site,
     SiteType,
+    SupervisionOrder,
 )
 
 GENERATED_PROVINCE = "负载测试省（生成）"
 GENERATED_SET = "负载测试测评标准（生成）"
 SITE_TYPES = (SiteType.RESTAURANT, SiteType.MARKET, SiteType.STREET, SiteType.ESTATE)
-VISITS_PER_SITE = 3
+VISITS_PER_SITE = 12
+# Every `len(RESTATED)`-th finding (by position) is put in another status than the one
+# its resolution gives, so every status has findings.
+RESTATED = [
+    None,
+    FindingStatus.OPEN,
+    FindingStatus.ORDERED,
+    FindingStatus.RECHECK_FAILED,
+    FindingStatus.WITHDRAWN,
+    FindingStatus.RECTIFYING,
+    None,
+    None,
+    FindingStatus.ORDERED,
+    None,
+    None,
+    None,
+]
+ORDER_STATUSES = list(OrderStatus)
 SETTLED = (Resolution.FIXED_ON_SPOT, Resolution.FIXED_ON_SPOT, Resolution.VERBAL)
 
 
@@ -56,16 +80,74 @@ def _criteria_set(province: Area) -> CriteriaSet:
     return criteria_set
 
 
+def _restate(findings, unit, inspector) -> int:
+    """Move some findings out of resolved/rectifying so every status has some, and put
+    the ordered ones in supervision orders of every status. Returns the orders made."""
+    moved: dict[str, list[int]] = {}
+    for n, finding in enumerate(findings):
+        status = RESTATED[n % len(RESTATED)]
+        if status:
+            moved.setdefault(status, []).append(finding.pk)
+    open_pks = [
+        pk for status, pks in moved.items() if status != FindingStatus.WITHDRAWN for pk in pks
+    ]
+    TimelineEntry.objects.filter(case_id__in=open_pks, verb=TimelineEntry.Verb.CLOSED).delete()
+    Finding.objects.filter(pk__in=open_pks).update(resolved_at=None)
+    for status, pks in moved.items():
+        cases = Case.objects.filter(pk__in=pks)
+        if status == FindingStatus.WITHDRAWN:
+            cases.update(status=status, closed_at=F("created_at"), due_at=None)
+        else:
+            cases.update(status=status, closed_at=None, due_at=F("created_at") + timedelta(days=7))
+    ordered = moved.get(FindingStatus.ORDERED, [])
+    by_pk = {f.pk: f for f in findings}
+    specs = []
+    for n, pk in enumerate(ordered):
+        status = ORDER_STATUSES[n % len(ORDER_STATUSES)]
+        finding = by_pk[pk]
+        specs.append(
+            CaseSpec(
+                community=finding.site.area,
+                title=f"督办：{finding.site.name}"[:200],
+                status=status,
+                filed_at=moment(finding.inspection.inspected_on + timedelta(days=8), 10),
+                closed=status == OrderStatus.CLOSED,
+                due_days=10,
+                organisation=unit,
+            )
+        )
+    cases = bulk_cases("civility.order", "DB", specs, handler=inspector)
+    orders = SupervisionOrder.objects.bulk_create(
+        SupervisionOrder(
+            case=case,
+            responsible_unit=unit,
+            deadline=case.created_at.date() + timedelta(days=10),
+            requirements="限期整改并回复。",
+            reply="" if case.status == OrderStatus.ISSUED else "已整改。",
+            replied_at=None
+            if case.status == OrderStatus.ISSUED
+            else case.created_at + timedelta(days=5),
+            replied_by=None if case.status == OrderStatus.ISSUED else inspector,
+            rechecked_at=case.closed_at,
+        )
+        for case in cases
+    )
+    for pk, order in zip(ordered, orders, strict=True):
+        by_pk[pk].order = order
+    Finding.objects.bulk_update([by_pk[pk] for pk in ordered], ["order"], batch_size=2000)
+    return len(orders)
+
+
 @transaction.atomic
-def generate(*, scale: int, today: date) -> str:
-    """Civility rows for up to `scale` generated communities that have no site yet."""
+def generate(*, communities: int, today: date, **_kwargs) -> str:
+    """Civility rows for up to `communities` generated communities that have no site yet."""
     province = Area.objects.filter(name=GENERATED_PROVINCE, depth=1).first()
     if province is None:
         return "no generated communities: the housing generator runs first"
     communities = list(
         Area.objects.filter(path__startswith=province.path, level=AreaLevel.COMMUNITY)
         .exclude(pk__in=Site.objects.values("area"))
-        .order_by("path")[:scale]
+        .order_by("path")[:communities]
     )
     if not communities:
         return "0 communities"
@@ -104,6 +186,7 @@ def generate(*, scale: int, today: date) -> str:
             criterion = applies[(n + 4 * j) % len(applies)]
             specs.append(FindingSpec(inspection, criterion, resolution, now=now))
     findings = bulk_findings(specs, handler=inspector)
+    orders = _restate(findings, unit, inspector)
     events = OutreachEvent.objects.bulk_create(
         OutreachEvent(
             area=community,
@@ -121,7 +204,7 @@ def generate(*, scale: int, today: date) -> str:
     )
     return (
         f"{len(communities)} communities, {len(sites)} sites, {len(inspections)} inspections, "
-        f"{len(findings)} findings, {len(events)} events"
+        f"{len(findings)} findings, {orders} supervision orders, {len(events)} events"
     )
 
 

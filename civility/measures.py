@@ -6,10 +6,10 @@ request):
 1. inspections in the period;
 2. sites inspected in the period and those settled in one visit;
 3. findings of the period's inspections by resolution, and the findings sent to the
-   district platform in the last 12 months and the 12 months before;
+   district platform in the period, in the last 12 months and in the 12 months before;
 4. overdue supervision orders;
 5. the criteria set in force and the set it replaced, with their sizes;
-6. recurring failures by criterion;
+6. recurring failures by criterion (left out when the caller does not show them);
 7. outreach events, audiences, minors and materials in the period.
 
 Every row is read through `visible_to(user)`, so a figure never counts what the user may
@@ -74,6 +74,7 @@ class Measures:
     self_fixed: int = 0
     deadline: int = 0
     overdue_orders: int = 0
+    platform_in_period: int = 0
     platform_last_12_months: int = 0
     platform_previous_12_months: int = 0
     criteria_set_name: str = ""
@@ -92,7 +93,7 @@ class Measures:
     @property
     def fixed_on_spot_share(self) -> int | None:
         """Percent of the period's findings fixed on the spot."""
-        return round(100 * self.fixed_on_spot / self.findings) if self.findings else None
+        return fixed_on_spot_share(self.fixed_on_spot, self.findings)
 
     @property
     def settled_share(self) -> int | None:
@@ -154,6 +155,21 @@ def criteria_in_force_query(area: Area, today: date):
     )
 
 
+def sent_to_platform_between(start: date, end: date) -> Q:
+    """Findings sent to the district platform that were filed from `start` to `end`
+    (dates, inclusive): the tile, the league table and the trend count the same rows."""
+    return Q(
+        sent_to_platform=True,
+        case__created_at__gte=_midnight(start),
+        case__created_at__lt=_midnight(end + timedelta(days=1)),
+    )
+
+
+def fixed_on_spot_share(fixed: int, findings: int) -> int | None:
+    """Percent of `findings` fixed on the spot, None without findings."""
+    return round(100 * fixed / findings) if findings else None
+
+
 def unsettled_findings() -> Q:
     """A finding that needs a second look: a deadline, no resolution yet, or an order."""
     return (
@@ -161,9 +177,32 @@ def unsettled_findings() -> Q:
     )
 
 
-def compute(*, user, area: Area, start: date, end: date, today: date | None = None) -> Measures:
+def recurring_failures(inspections) -> list[Recurring]:
+    """The criteria failed in at least two of `inspections`, most often failed first."""
+    return [
+        Recurring(row["criterion__code"], row["criterion__text"], row["times"])
+        for row in Answer.objects.filter(
+            inspection__in=inspections.values("pk"), result=Result.FAIL
+        )
+        .values("criterion_id", "criterion__code", "criterion__text")
+        .annotate(times=Count("inspection_id", distinct=True))
+        .filter(times__gte=RECURRING_MIN_INSPECTIONS)
+        .order_by("-times", "criterion__code", "criterion_id")[:RECURRING_TOP]
+    ]
+
+
+def compute(
+    *,
+    user,
+    area: Area,
+    start: date,
+    end: date,
+    today: date | None = None,
+    with_recurring: bool = True,
+) -> Measures:
     """The measures of `area` (and below) from `start` to `end` (dates, inclusive), as
-    `user` may see them.
+    `user` may see them; `with_recurring=False` skips the recurring failures (one query)
+    for callers that do not show them.
 
     Sites settled in one visit: of the distinct sites with at least one inspection in
     the period, those where none of the period's inspections of the site was a re-check
@@ -208,6 +247,7 @@ def compute(*, user, area: Area, start: date, end: date, today: date | None = No
             verbal=Count("pk", filter=in_period & Q(resolution=Resolution.VERBAL)),
             self_fixed=Count("pk", filter=in_period & Q(resolution=Resolution.SELF_FIX)),
             deadline=Count("pk", filter=in_period & Q(resolution=Resolution.DEADLINE)),
+            sent_in_period=Count("pk", filter=sent_to_platform_between(start, end)),
             last=Count(
                 "pk",
                 filter=sent & Q(case__created_at__gte=last_from, case__created_at__lt=last_until),
@@ -225,6 +265,7 @@ def compute(*, user, area: Area, start: date, end: date, today: date | None = No
         findings["self_fixed"],
         findings["deadline"],
     )
+    m.platform_in_period = findings["sent_in_period"]
     m.platform_last_12_months = findings["last"]
     m.platform_previous_12_months = findings["previous"]
 
@@ -244,16 +285,8 @@ def compute(*, user, area: Area, start: date, end: date, today: date | None = No
         m.criteria_in_force = row["size"] or 0
         m.criteria_previous = row["previous_size"]
 
-    m.recurring = [
-        Recurring(row["criterion__code"], row["criterion__text"], row["times"])
-        for row in Answer.objects.filter(
-            inspection__in=inspections.values("pk"), result=Result.FAIL
-        )
-        .values("criterion_id", "criterion__code", "criterion__text")
-        .annotate(times=Count("inspection_id", distinct=True))
-        .filter(times__gte=RECURRING_MIN_INSPECTIONS)
-        .order_by("-times", "criterion__code", "criterion_id")[:RECURRING_TOP]
-    ]
+    if with_recurring:
+        m.recurring = recurring_failures(inspections)
 
     zero = Value(0)
     events = (
@@ -271,4 +304,12 @@ def compute(*, user, area: Area, start: date, end: date, today: date | None = No
     return m
 
 
-__all__ = ["Measures", "Recurring", "compute", "criteria_in_force_query", "platform_windows"]
+__all__ = [
+    "Measures",
+    "Recurring",
+    "compute",
+    "criteria_in_force_query",
+    "fixed_on_spot_share",
+    "platform_windows",
+    "sent_to_platform_between",
+]

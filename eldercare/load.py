@@ -1,9 +1,10 @@
 """Synthetic eldercare data for benchmarks, on the generated estates of `housing.load`.
 
 For each generated community without eldercare data: a meal point and a service centre
-with a month of service logs, a completed or under-way adaptation for most of its
-households, a care institution with an agreement, and a few family-doctor teams with
-contracts and visits. Everything is bulk-created.
+with a month of service logs, `ADAPTATIONS_PER_COMMUNITY` home adaptations (most paid,
+some in every other stage, rejected included) and `ERRANDS_PER_COMMUNITY` errands in
+every status, filed over several years, a care institution with an agreement, and a
+few family-doctor teams with contracts and visits. Everything is bulk-created.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from housing.models import Residence
+from portal.load import CaseSpec, bulk_cases, filed_on
 from portal.models import Area, Organisation
 from portal.roles import AreaLevel, OrganisationType
 from portal.rules import rules_for
@@ -37,6 +39,10 @@ from .models import (
     AdaptationStage,
     AgreementService,
     CareAgreement,
+    Errand,
+    ErrandGroup,
+    ErrandService,
+    ErrandStatus,
     Facility,
     FacilityService,
     FacilityType,
@@ -44,7 +50,17 @@ from .models import (
 )
 
 GENERATED_PROVINCE = "负载测试省（生成）"
-ADAPTATIONS_PER_COMMUNITY = 100
+ADAPTATIONS_PER_COMMUNITY = 200
+ERRANDS_PER_COMMUNITY = 100
+# Most adaptations end paid; every other stage, rejected included, keeps some.
+STAGES = ROUTE[:-1] + [AdaptationStage.REJECTED]
+ERRAND_STATUSES = [
+    ErrandStatus.DONE,
+    ErrandStatus.REQUESTED,
+    ErrandStatus.DONE,
+    ErrandStatus.ASSIGNED,
+    ErrandStatus.CANCELLED,
+]
 TEAMS_PER_COMMUNITY = 3
 
 
@@ -102,8 +118,8 @@ def _adaptations(community, today: date, admin, contractor, rng) -> list:
     cap = Decimal((rule_set.payload if rule_set else _payload)["subsidy_cap"])
     specs = []
     for n, residence in enumerate(residences):
-        stage = ROUTE[-1] if n % 5 else ROUTE[n // 5 % (len(ROUTE) - 1)]
-        planned = ROUTE.index(stage) >= ROUTE.index(AdaptationStage.PLANNED)
+        stage = ROUTE[-1] if n % 3 else STAGES[n // 3 % len(STAGES)]
+        planned = stage in ROUTE and ROUTE.index(stage) >= ROUTE.index(AdaptationStage.PLANNED)
         specs.append(
             AdaptationSpec(
                 household=residence.household,
@@ -113,6 +129,7 @@ def _adaptations(community, today: date, admin, contractor, rng) -> list:
                 stage=stage,
                 applied_on=today - timedelta(days=120 + (n * 13) % 1500),
                 eligibility=SPECIAL_HARDSHIP[n % len(SPECIAL_HARDSHIP)],
+                rejection_reason="不符合补贴条件。" if stage == AdaptationStage.REJECTED else "",
                 plan=plan_for(rng) if planned else [],
                 contractor=contractor,
             )
@@ -121,30 +138,68 @@ def _adaptations(community, today: date, admin, contractor, rng) -> list:
     return [r.person for r in residences]
 
 
+def _errands(community, today: date, admin, people, first_n: int) -> int:
+    groups, services = list(ErrandGroup), list(ErrandService)
+    specs = []
+    for i in range(ERRANDS_PER_COMMUNITY):
+        n = first_n + i
+        status = ERRAND_STATUSES[n % len(ERRAND_STATUSES)]
+        specs.append(
+            CaseSpec(
+                community=community,
+                title=f"生成代办{n + 1}",
+                status=status,
+                filed_at=moment(filed_on(today, n), 9),
+                closed=status in (ErrandStatus.DONE, ErrandStatus.CANCELLED),
+                due_days=7,
+            )
+        )
+    cases = bulk_cases("eldercare.errand", "BB", specs, handler=admin)
+    Errand.objects.bulk_create(
+        Errand(
+            case=case,
+            person=people[i % len(people)] if people else None,
+            group=groups[i % len(groups)],
+            service=services[i % len(services)],
+            details=f"{case.title}：代办事项。",
+            address=f"{community.name}（生成）",
+            wanted_by=case.created_at.date() + timedelta(days=7),
+            done_note="已办结。" if case.status == ErrandStatus.DONE else "",
+            done_at=case.closed_at if case.status == ErrandStatus.DONE else None,
+        )
+        for i, case in enumerate(cases)
+    )
+    return len(cases)
+
+
 @transaction.atomic
-def generate(*, scale: int, today: date) -> str:
-    """Eldercare rows for up to `scale` generated communities that have none yet."""
+def generate(*, communities: int, today: date, **_kwargs) -> str:
+    """Eldercare rows for up to `communities` generated communities that have none yet."""
     admin = get_user_model().objects.filter(is_superuser=True).first()
     if admin is None:
         return "no superuser: run load_demo first"
     province = Area.objects.filter(name=GENERATED_PROVINCE, depth=1).first()
     if province is None:
         return "no generated estates: the housing generator runs first"
-    communities = list(
+    todo = list(
         Area.objects.filter(path__startswith=province.path, level=AreaLevel.COMMUNITY)
         .exclude(pk__in=Facility.objects.values("community"))
-        .order_by("path")[:scale]
+        .order_by("path")[:communities]
     )
-    if not communities:
+    if not todo:
         return "0 communities"
     district = Area.objects.filter(path__startswith=province.path, level=AreaLevel.DISTRICT)[0]
     contractor = _organisation(CONTRACTORS[0], OrganisationType.CONTRACTOR, district)
-    rng = random.Random(scale)
-    adaptations = 0
-    for n, community in enumerate(communities):
+    rng = random.Random(len(todo))
+    adaptations = errands = 0
+    first_errand = Errand.objects.count()
+    for n, community in enumerate(todo):
         _facilities(community, today)
         elders = _adaptations(community, today, admin, contractor, rng)
         adaptations += len(elders)
+        errands += _errands(
+            community, today, admin, elders, first_errand + n * ERRANDS_PER_COMMUNITY
+        )
         medical = _organisation(
             f"{community.name}卫生服务站（生成）", OrganisationType.MEDICAL_INSTITUTION, community
         )
@@ -166,4 +221,4 @@ def generate(*, scale: int, today: date) -> str:
             lambda _n, c=community: c, [medical], TEAMS_PER_COMMUNITY, first_n=n * 10
         )
         bulk_contracts(today, teams, elders[:30])
-    return f"{len(communities)} communities, {adaptations} home adaptations"
+    return f"{len(todo)} communities, {adaptations} home adaptations, {errands} errands"

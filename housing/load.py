@@ -1,23 +1,58 @@
-"""Synthetic estates, buildings, households and people at any scale (for benchmarks).
+"""Synthetic areas, estates, households, people and estate issues at any scale.
 
 Everything goes under a province marked as a placeholder, so generated data never mixes
-with real places. Rows are bulk-created; ID numbers are valid, unique and encrypted.
+with real places. One generated subdistrict holds `COMMUNITIES_PER_SUBDISTRICT`
+communities; each community has `ESTATES_PER_COMMUNITY` estates of 4 buildings ×
+2 units × 6 floors × 2 flats (96 households, one owner each) and `ISSUES_PER_COMMUNITY`
+estate issues in every status, filed over several years. Rows are bulk-created; ID
+numbers are valid, unique and encrypted.
 """
 
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from portal.load import CaseSpec, bulk_cases, filed_on, moment
 from portal.models import Area
 from portal.personal import id_check_character
 from portal.roles import AreaLevel
 
-from .models import Building, Estate, Household, ManagementMode, Person, Relation, Residence, Unit
+from .models import (
+    Building,
+    Estate,
+    EstateIssue,
+    Household,
+    IssueCategory,
+    ManagementMode,
+    Person,
+    Relation,
+    Residence,
+    Unit,
+)
 from .services.registry import id_fields
 
+GENERATED_PROVINCE = "负载测试省（生成）"
+COMMUNITIES_PER_SUBDISTRICT = 10
 ESTATES_PER_COMMUNITY = 10
+ISSUES_PER_COMMUNITY = 300
 MODES = [ManagementMode.MIXED, ManagementMode.ENTRUSTED, ManagementMode.SELF_MANAGED]
+Status = EstateIssue.Status
+CLOSED = {Status.SOLVED_ON_SPOT, Status.SOLVED, Status.TURNED_INTO_DISPUTE, Status.NOT_ACCEPTED}
+# Most issues are solved; every status keeps some.
+STATUSES = [
+    Status.SOLVED,
+    Status.SOLVED_ON_SPOT,
+    Status.REPORTED,
+    Status.SOLVED,
+    Status.IN_HAND,
+    Status.SOLVED,
+    Status.COLLECTIVE_STUDY,
+    Status.ESCALATED,
+    Status.TURNED_INTO_DISPUTE,
+    Status.NOT_ACCEPTED,
+]
 
 
 def _area(parent, name, level):
@@ -38,51 +73,103 @@ def _id_number(n: int) -> str:
     return first17 + id_check_character(first17)
 
 
+def _estates(community, first_estate: int, first_person: int) -> tuple[list, list]:
+    """The community's estates, buildings, units, flats and owners: six bulk inserts."""
+    estates = Estate.objects.bulk_create(
+        Estate(community=community, name=f"生成小区{e + 1}", management_mode=MODES[e % 3])
+        for e in range(first_estate, first_estate + ESTATES_PER_COMMUNITY)
+    )
+    buildings = Building.objects.bulk_create(
+        Building(estate=estate, number=f"{b}号楼", floors=6)
+        for estate in estates
+        for b in range(1, 5)
+    )
+    units = Unit.objects.bulk_create(
+        Unit(building=building, number=f"{u}单元", floors=6)
+        for building in buildings
+        for u in range(1, 3)
+    )
+    flats = Household.objects.bulk_create(
+        Household(unit=unit, floor=f, room_number=f"{f}0{r}", area_m2=Decimal("55.00") + f * 3 + r)
+        for unit in units
+        for f in range(1, 7)
+        for r in range(1, 3)
+    )
+    people = Person.objects.bulk_create(
+        Person(
+            community=community,
+            name=f"居民{first_person + i + 1}",
+            **id_fields(_id_number(first_person + i)),
+        )
+        for i in range(len(flats))
+    )
+    Residence.objects.bulk_create(
+        Residence(person=p, household=h, relation=Relation.OWNER)
+        for p, h in zip(people, flats, strict=True)
+    )
+    return estates, people
+
+
+def _issues(community, estates, people, today: date, handler, first_n: int) -> int:
+    categories = list(IssueCategory)
+    specs, rows = [], []
+    for i in range(ISSUES_PER_COMMUNITY):
+        n = first_n + i
+        status = STATUSES[n % len(STATUSES)]
+        estate = estates[i % len(estates)]
+        category = categories[n % len(categories)]
+        specs.append(
+            CaseSpec(
+                community=community,
+                title=f"{estate.name}物业问题{n + 1}（生成）",
+                status=status,
+                filed_at=moment(filed_on(today, n)),
+                closed=status in CLOSED,
+                escalated=status == Status.ESCALATED,
+            )
+        )
+        rows.append((estate, category, people[(i * 7) % len(people)]))
+    cases = bulk_cases("housing.issue", "WY", specs, handler=handler)
+    EstateIssue.objects.bulk_create(
+        EstateIssue(
+            case=case,
+            estate=estate,
+            category=category,
+            description=f"{case.title}：生成的物业问题。",
+            reporter=reporter,
+        )
+        for case, (estate, category, reporter) in zip(cases, rows, strict=True)
+    )
+    return len(cases)
+
+
 @transaction.atomic
-def generate(*, scale: int, today: date) -> str:
-    """About `scale` estates of 4 buildings × 2 units × 6 floors × 2 flats, 1–2 people each."""
-    province = _area(None, "负载测试省（生成）", AreaLevel.PROVINCE)
+def generate(*, communities: int, today: date, **_kwargs) -> str:
+    """Generated communities up to `communities` in all, with estates, people and
+    issues; those already there are kept, so a second run adds nothing."""
+    handler = get_user_model().objects.filter(is_superuser=True).first()
+    province = _area(None, GENERATED_PROVINCE, AreaLevel.PROVINCE)
     city = _area(province, "负载测试市（生成）", AreaLevel.CITY)
     district = _area(city, "负载测试区（生成）", AreaLevel.DISTRICT)
-    subdistrict = _area(district, "负载测试街道（生成）", AreaLevel.SUBDISTRICT)
-    start = Estate.objects.filter(community__path__startswith=province.path).count()
+    generated = Area.objects.filter(path__startswith=province.path, level=AreaLevel.COMMUNITY)
+    start = generated.count()
     person_n = Person.objects.filter(community__path__startswith=province.path).count()
-    households = 0
-    for e in range(start, start + scale):
-        community = _area(
-            subdistrict,
-            f"负载测试社区{e // ESTATES_PER_COMMUNITY + 1}（生成）",
-            AreaLevel.COMMUNITY,
+    households = issues = 0
+    for c in range(start, communities):
+        subdistrict = _area(
+            district,
+            f"负载测试街道{c // COMMUNITIES_PER_SUBDISTRICT + 1}（生成）",
+            AreaLevel.SUBDISTRICT,
         )
-        estate = Estate.objects.create(
-            community=community, name=f"生成小区{e + 1}", management_mode=MODES[e % 3]
+        community = _area(subdistrict, f"负载测试社区{c + 1}（生成）", AreaLevel.COMMUNITY)
+        estates, people = _estates(community, c * ESTATES_PER_COMMUNITY, person_n)
+        person_n += len(people)
+        households += len(people)
+        issues += _issues(
+            community, estates, people, today, handler, first_n=c * ISSUES_PER_COMMUNITY
         )
-        for b in range(1, 5):
-            building = Building.objects.create(estate=estate, number=f"{b}号楼", floors=6)
-            for u in range(1, 3):
-                unit = Unit.objects.create(building=building, number=f"{u}单元", floors=6)
-                flats = Household.objects.bulk_create(
-                    Household(
-                        unit=unit,
-                        floor=f,
-                        room_number=f"{f}0{r}",
-                        area_m2=Decimal("55.00") + f * 3 + r,
-                    )
-                    for f in range(1, 7)
-                    for r in range(1, 3)
-                )
-                people = Person.objects.bulk_create(
-                    Person(
-                        community=community,
-                        name=f"居民{person_n + i + 1}",
-                        **id_fields(_id_number(person_n + i)),
-                    )
-                    for i in range(len(flats))
-                )
-                person_n += len(people)
-                Residence.objects.bulk_create(
-                    Residence(person=p, household=h, relation=Relation.OWNER)
-                    for p, h in zip(people, flats, strict=True)
-                )
-                households += len(flats)
-    return f"{scale} estates, {households} households"
+    made = max(communities - start, 0)
+    return (
+        f"{made} communities, {made * ESTATES_PER_COMMUNITY} estates, "
+        f"{households} households, {issues} estate issues"
+    )

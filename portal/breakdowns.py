@@ -1,4 +1,5 @@
-"""The dashboard's reads beyond the tiles: league tables per child area and trends by month.
+"""The dashboard's reads beyond the tiles: league tables per child area, trends by month
+and the cases that need attention.
 
 Providers compute their figures with `by_area_prefix` and `per_month`, one GROUP BY
 each, so a dashboard costs the same number of queries for ten rows or a million. This
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.db.models import F
 from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -20,7 +22,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .forms import PeriodForm
-from .models import Area
+from .models import Area, Case
 from .registry import DashboardProvider, ExportProvider
 from .roles import Action
 from .scope import AREA_ROLES, active_memberships, reach
@@ -157,6 +159,33 @@ def per_month(queryset, field: str, *, start, end, **aggregates) -> list[tuple[s
         )
         for month in months(_local_day(start), _local_day(end))
     ]
+
+
+# --- Cases that need attention --------------------------------------------------------
+
+ATTENTION_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Attention:
+    """The open overdue, escalated or supervised cases of an area the user may see,
+    the most recently due first; `more` when others did not fit."""
+
+    cases: list
+    more: bool
+
+
+def attention_cases(*, user, area: Area, now=None, limit: int = ATTENTION_LIMIT) -> Attention:
+    """Cases of every kind under `area` that carry a red or yellow mark, in one query:
+    one row beyond `limit` is read to tell whether there are more."""
+    rows = list(
+        Case.objects.visible_to(user)
+        .filter(community__path__startswith=area.path)
+        .needing_attention(now=now or timezone.now())
+        .select_related("community")
+        .order_by(F("due_at").desc(nulls_last=True), "-pk")[: limit + 1]
+    )
+    return Attention(cases=rows[:limit], more=len(rows) > limit)
 
 
 # --- League tables -------------------------------------------------------------------
@@ -356,8 +385,10 @@ def trend_charts(*, provider, user, area, start: date, end: date) -> list[Chart]
 
 
 __all__ = [
+    "Attention",
     "Chart",
     "League",
+    "attention_cases",
     "by_area_prefix",
     "combine",
     "dashboard_area",

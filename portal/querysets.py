@@ -154,6 +154,12 @@ class CaseQuerySet(CaseReach, models.QuerySet):
     def overdue(self, *, now):
         return self.open().filter(due_at__lt=now)
 
+    def needing_attention(self, *, now):
+        """Open cases that carry a mark: overdue, escalated or under supervision."""
+        return self.open().filter(
+            Q(due_at__lt=now) | Q(escalated_at__isnull=False) | Q(supervised_at__isnull=False)
+        )
+
     def filed_or_joined_by(self, user):
         return self.filter(self.owned_by(user))
 

@@ -82,15 +82,16 @@ def _amenities(stations, today: date) -> list[StationAmenity]:
 
 
 @transaction.atomic
-def generate(*, scale: int, today: date) -> str:
-    """Stations for up to `scale` generated communities that have none yet."""
+def generate(*, communities: int, today: date, **_kwargs) -> str:
+    """Stations for up to `communities` generated communities that have none yet."""
     province = Area.objects.filter(name=GENERATED_PROVINCE, depth=1).first()
     if province is None:
         return "no generated communities: the housing generator runs first"
+    limit = communities
     communities = list(
         Area.objects.filter(path__startswith=province.path, level=AreaLevel.COMMUNITY)
         .exclude(pk__in=Station.objects.values("community"))
-        .order_by("path")[:scale]
+        .order_by("path")[:limit]
     )
     if not communities:
         return "0 communities"
@@ -107,7 +108,7 @@ def generate(*, scale: int, today: date) -> str:
             [(station, 1.0 if station.open_24_hours else 0.5) for station in stations],
             today,
             weeks=CHECK_IN_WEEKS,
-            seed=scale,
+            seed=len(communities),
         ),
         batch_size=2000,
     )

@@ -1,5 +1,6 @@
 """The area dashboard: every registered provider's tiles, league table per child area and
-trends for one area and period, with the way down to child areas and back up."""
+trends for one area and period, the cases there that need attention, with the way down
+to child areas and back up."""
 
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from ..breakdowns import (
     NAME,
     Chart,
     League,
+    attention_cases,
     children_of,
     dashboard_area,
     dashboard_period,
@@ -145,6 +147,7 @@ class DashboardView(TemplateView):
             end=end,
             period_query=period.urlencode(),
             panels=panels,
+            attention=attention_cases(user=user, area=area),
             sections=[(panel.provider, panel.tiles) for panel in panels],
             **kwargs,
         )

@@ -201,15 +201,15 @@ def test_the_loader_runs_twice_without_changes(civility_demo, settings):
 def test_the_load_generator_needs_generated_communities_and_is_idempotent(civility_demo):
     from housing import load as housing_load
 
-    assert load.generate(scale=2, today=timezone.localdate()).startswith("no generated")
-    housing_load.generate(scale=4, today=timezone.localdate())
+    assert load.generate(communities=2, today=timezone.localdate()).startswith("no generated")
+    housing_load.generate(communities=1, today=timezone.localdate())
     generated = Area.objects.get(name=load.GENERATED_PROVINCE, depth=1)
     communities = Area.objects.filter(path__startswith=generated.path, level="community").count()
 
-    first = load.generate(scale=50, today=timezone.localdate())
-    second = load.generate(scale=50, today=timezone.localdate())
+    first = load.generate(communities=50, today=timezone.localdate())
+    second = load.generate(communities=50, today=timezone.localdate())
 
     assert first.startswith(f"{communities} communities") and second == "0 communities"
     findings = Finding.objects.filter(site__area__path__startswith=generated.path)
-    assert findings.count() == communities * 4 * 3 * 3
+    assert findings.count() == communities * 4 * load.VISITS_PER_SITE * 3
     assert findings.filter(resolution=Resolution.FIXED_ON_SPOT).count() > findings.count() / 2

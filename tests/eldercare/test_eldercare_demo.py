@@ -227,14 +227,14 @@ def test_the_load_generator_fills_generated_communities_once(db):
 
     User.objects.create_superuser("admin", password="x")
     today = timezone.localdate()
-    housing_load.generate(scale=12, today=today)  # two generated communities
+    housing_load.generate(communities=2, today=today)
 
     started = time.monotonic()
-    result = load.generate(scale=5, today=today)
+    result = load.generate(communities=5, today=today)
 
     assert time.monotonic() - started < 10
-    assert result == "2 communities, 200 home adaptations"
+    assert result == "2 communities, 400 home adaptations, 200 errands"
     assert Facility.objects.count() == 4 and ServiceLog.objects.count() == 120
     assert DoctorTeam.objects.count() == 6 and CareAgreement.objects.count() == 2
-    assert Adaptation.objects.filter(stage__in=COMPLETED).count() > 150
-    assert load.generate(scale=5, today=today) == "0 communities"
+    assert Adaptation.objects.filter(stage__in=COMPLETED).count() > 250
+    assert load.generate(communities=5, today=today) == "0 communities"

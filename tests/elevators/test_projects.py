@@ -151,13 +151,14 @@ def test_the_demo_shows_the_sources_figures(demo_data):
     assert hu.schedules.filter(agreed_on__isnull=False).count() == 3
 
 
-def test_the_load_generator_adds_projects_in_voting(demo_data):
+def test_the_load_generator_adds_projects_in_every_stage_once(demo_data):
     from django.utils import timezone
 
     from elevators.load import generate as elevators_generate
     from housing.load import generate as housing_generate
 
-    housing_generate(scale=1, today=timezone.localdate())
+    housing_generate(communities=1, today=timezone.localdate())
 
-    assert elevators_generate(scale=3, today=timezone.localdate()) == "3 elevator projects"
+    assert elevators_generate(communities=3, today=timezone.localdate()) == "80 elevator projects"
     assert Project.objects.filter(stage=Stage.VOTING, ballots__isnull=False).distinct().count() >= 3
+    assert elevators_generate(communities=3, today=timezone.localdate()) == "0 elevator projects"

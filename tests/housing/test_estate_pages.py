@@ -133,10 +133,12 @@ def test_the_dashboard_tiles_aggregate_what_the_user_sees(world, estate):
     )
 
 
-def test_the_load_generator_makes_valid_estates_at_any_scale(db):
-    assert generate(scale=2, today=timezone.localdate()) == "2 estates, 192 households"
-    assert generate(scale=1, today=timezone.localdate()) == "1 estates, 96 households"
-    assert Household.objects.count() == 288
+def test_the_load_generator_makes_valid_estates_once(db):
+    assert generate(communities=1, today=timezone.localdate()) == (
+        "1 communities, 10 estates, 960 households, 300 estate issues"
+    )
+    assert generate(communities=1, today=timezone.localdate()).startswith("0 communities")
+    assert Household.objects.count() == 960
 
 
 def test_the_demo_builds_the_source_places(demo_data):

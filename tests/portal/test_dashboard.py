@@ -1,13 +1,19 @@
 """The area dashboard: each provider's tiles for an area the user reaches, down and back up."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from eldercare.models import Facility, FacilityType, ServiceLog
-from portal.models import Area, User
+from portal.breakdowns import attention_cases
+from portal.models import Area, Case, User
+from portal.registry import case_url
+from portal.services.cases import case_open
 from tests.scope import check_scope
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +88,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     client.force_login(world.users["official"])
 
     # Tiles, league tables and trends of every provider: a fixed number, whatever the rows.
-    with django_assert_max_num_queries(55):
+    with django_assert_max_num_queries(50):
         response = client.get(reverse("portal:dashboard"))
     assert tiles(response)["meal_points"] == facilities
 
@@ -110,3 +116,74 @@ def test_the_yangquan_dashboard_shows_the_elevator_figures(client, demo_data):
 
     assert (found["in_use"], found["under_construction"], found["in_preparation"]) == (8, 3, 3)
     assert found["residents_benefiting"] >= 200
+
+
+def issue(world, community: str, title: str, *, due_days: int, **marks) -> Case:
+    """An open housing issue due `due_days` from now (negative: overdue), with `marks`
+    such as `escalated_at` or `closed_at`."""
+    case = case_open(
+        kind="housing.issue",
+        actor=world.users["own_staff" if community == "community_a" else "other_staff"],
+        community=world.areas[community],
+        title=title,
+    )
+    Case.objects.filter(pk=case.pk).update(
+        due_at=timezone.now() + timedelta(days=due_days), **marks
+    )
+    case.refresh_from_db()
+    return case
+
+
+def test_the_dashboard_lists_the_overdue_and_escalated_cases_with_links(client, world):
+    now = timezone.now()
+    overdue = issue(world, "community_a", "Leak overdue", due_days=-1)
+    escalated = issue(world, "community_a", "Leak escalated", due_days=3, escalated_at=now)
+    supervised = issue(world, "community_b", "Leak supervised", due_days=-5, supervised_at=now)
+    issue(world, "community_a", "Leak on time", due_days=3)
+    issue(world, "community_a", "Leak closed", due_days=-2, closed_at=now, escalated_at=now)
+    client.force_login(world.users["official"])
+
+    response = client.get(reverse("portal:dashboard"))
+    section = response.content.decode().split("data-attention", 1)[1].split("</section>")[0]
+
+    listed = response.context["attention"].cases
+    assert listed == [escalated, overdue, supervised]  # the most recently due first
+    for case in listed:
+        assert f'<a href="{case_url(case)}">{case.reference}</a>' in section
+    assert section.count("text-bg-danger") == 1 and section.count("text-bg-warning") == 2
+    assert "Leak on time" not in section and "Leak closed" not in section
+
+
+def test_a_community_sees_only_its_own_cases_needing_attention(client, world):
+    own = issue(world, "community_a", "Ours", due_days=-1)
+    issue(world, "community_b", "Theirs", due_days=-1)
+    client.force_login(world.users["own_staff"])
+
+    response = client.get(reverse("portal:dashboard"))
+
+    assert response.context["attention"].cases == [own]
+
+
+def test_a_programme_officer_sees_only_their_programmes_cases_needing_attention(client, world):
+    issue(world, "community_a", "Leak", due_days=-1)  # housing: the officer's programme
+    client.force_login(world.users["programme_officer"])
+
+    listed = client.get(reverse("portal:dashboard")).context["attention"].cases
+
+    assert [case.kind for case in listed] == ["housing.issue"]
+
+
+def test_the_list_of_cases_needing_attention_stops_at_ten_in_one_query(world):
+    official = world.users["official"]
+    district = world.areas["district"]
+    counts = []
+    for size in (2, 12):
+        for n in range(size):
+            issue(world, "community_a", f"Overdue {size}-{n}", due_days=-1 - n)
+        attention_cases(user=official, area=district)  # memberships are read once per request
+        with CaptureQueriesContext(connection) as queries:
+            found = attention_cases(user=official, area=district)
+        counts.append(len(queries))
+
+    assert counts == [1, 1]
+    assert len(found.cases) == 10 and found.more

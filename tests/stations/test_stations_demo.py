@@ -237,10 +237,10 @@ def test_the_load_generator_fills_generated_communities_once(db):
     from housing import load as housing_load
 
     today = timezone.localdate()
-    housing_load.generate(scale=12, today=today)  # two generated communities
+    housing_load.generate(communities=2, today=today)
 
     started = time.monotonic()
-    result = load.generate(scale=5, today=today)
+    result = load.generate(communities=5, today=today)
 
     assert time.monotonic() - started < 5
     assert result.startswith("2 communities, 4 stations, ")
@@ -250,7 +250,7 @@ def test_the_load_generator_fills_generated_communities_once(db):
     assert StationAmenity.objects.count() == 2 * (
         len(demo.UNION_AMENITIES) + len(demo.CENTRE_AMENITIES)
     )
-    assert load.generate(scale=5, today=today) == "0 communities"
+    assert load.generate(communities=5, today=today) == "0 communities"
 
 
 def test_the_loaders_are_registered():
