@@ -84,6 +84,11 @@ def _export_query(area, start, end, league: League | None) -> str:
     )
 
 
+def has_figures(tiles) -> bool:
+    """Does any tile hold something other than nothing (0, "—", empty)?"""
+    return any(tile.value not in (0, None, "", "—") for tile in tiles)
+
+
 class DashboardView(TemplateView):
     template_name = "portal/dashboard.html"
 
@@ -126,6 +131,9 @@ class DashboardView(TemplateView):
                     _export_query(area, start, end, league),
                 )
             )
+        # The practices this area actually has come first: a county that only adapts
+        # homes should not scroll past empty estate and dispute panels to find them.
+        panels.sort(key=lambda panel: not has_figures(panel.tiles))
         # The way back up stops at the highest area the user reaches.
         top = min((r for r in roots if area.path.startswith(r.path)), key=lambda r: r.depth)
         trail = list(

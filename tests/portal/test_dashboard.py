@@ -187,3 +187,25 @@ def test_the_list_of_cases_needing_attention_stops_at_ten_in_one_query(world):
 
     assert counts == [1, 1]
     assert len(found.cases) == 10 and found.more
+
+
+def test_the_practices_with_figures_come_first(client, world):
+    Facility.objects.create(
+        community=world.areas["community_a"],
+        name="助餐点",
+        type=FacilityType.MEAL_POINT,
+        address="府东路",
+    )
+    client.force_login(world.users["official"])
+
+    sections = client.get(reverse("portal:dashboard")).context["sections"]
+
+    from portal.views.dashboards import has_figures
+
+    flags = [has_figures(tiles) for _provider, tiles in sections]
+    names = [provider.name for provider, _tiles in sections]
+    # Panels with figures (eldercare among them) first; the empty ones after, in order.
+    assert flags == sorted(flags, reverse=True)
+    assert "eldercare" in names[: flags.count(True)]
+    empty = [p.order for (p, _t), full in zip(sections, flags, strict=True) if not full]
+    assert empty == sorted(empty) and "housing" in names[flags.count(True) :]
