@@ -10,26 +10,19 @@ league table (`by_area`) costs three and the trend (`trend`) one.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.breakdowns import by_area_prefix, combine, per_month
 from portal.registry import Tile
+from portal.workdays import local_day
 
 from . import measures
 from .models import Finding, Inspection, OutreachTeam, Resolution, SupervisionOrder, TeamMember
 from .services.findings import withdrawn_q
 
 NONE = "—"
-
-
-def _day(value) -> date:
-    if isinstance(value, datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    return value
 
 
 def criteria_change(m: measures.Measures) -> str:
@@ -63,8 +56,8 @@ def tiles(*, user, area, start, end, now=None) -> list[Tile]:
     m = measures.compute(
         user=user,
         area=area,
-        start=_day(start),
-        end=_day(end),
+        start=local_day(start),
+        end=local_day(end),
         today=timezone.localdate(now),
         with_recurring=False,
     )
@@ -131,7 +124,7 @@ def by_area(*, user, areas, start, end, now=None) -> dict[int, dict]:
     """Inspections, findings, the share fixed on the spot, overdue orders and problems
     sent to the platform, as `tiles` counts them, for each of `areas`: one GROUP BY per
     table, three queries."""
-    first_day, last_day = _day(start), _day(end)
+    first_day, last_day = local_day(start), local_day(end)
     today = timezone.localdate(now or timezone.now())
     inspections = by_area_prefix(
         Inspection.objects.visible_to(user).filter(inspected_on__range=(first_day, last_day)),
@@ -166,7 +159,7 @@ def by_area(*, user, areas, start, end, now=None) -> dict[int, dict]:
 
 def trend(*, user, area, start, end) -> list[tuple[str, dict]]:
     """Problems sent to the district platform per month of the period, in one query."""
-    first_day, last_day = _day(start), _day(end)
+    first_day, last_day = local_day(start), local_day(end)
     sent = (
         Finding.objects.visible_to(user)
         .filter(site__area__path__startswith=area.path)

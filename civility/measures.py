@@ -129,12 +129,6 @@ def platform_windows(today: date) -> tuple[datetime, datetime, datetime]:
     return _midnight(_year_before(last_start)), _midnight(last_start), _midnight(end_day)
 
 
-def ancestor_paths(area: Area) -> list[str]:
-    """The area's own path and every ancestor's, nearest first."""
-    step = Area.steplen
-    return [area.path[:end] for end in range(len(area.path), 0, -step)]
-
-
 def criteria_in_force_query(area: Area, today: date):
     """The set in force for `area`: the latest `valid_from` on or before today at the
     area or its nearest ancestor that has one; annotated with its size and the size of

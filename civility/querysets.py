@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from portal.querysets import CaseKindQuerySet
 from portal.roles import Action
-from portal.scope import ScopedQuerySet, reach
+from portal.scope import ScopedQuerySet, paths_above, reach
 
 
 class CriteriaSetQuerySet(ScopedQuerySet):
@@ -15,13 +15,10 @@ class CriteriaSetQuerySet(ScopedQuerySet):
     def visible_to(self, user, action=Action.VIEW):
         """Viewing also reaches the sets of the areas above the user's: a community is
         inspected under its city's set. Changing them stays with those who hold them."""
-        from portal.models import Area
-
         rows = super().visible_to(user, action)
         if action != Action.VIEW:
             return rows
-        paths = reach(user, self.scope_kind, action).area_paths
-        above = {p[:end] for p in paths for end in range(Area.steplen, len(p), Area.steplen)}
+        above = paths_above(reach(user, self.scope_kind, action).area_paths)
         return rows | self.filter(area__path__in=above) if above else rows
 
 

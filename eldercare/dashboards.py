@@ -8,7 +8,6 @@ queries whatever the number of rows. Aggregates only: no tile names a person.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.breakdowns import by_area_prefix, combine, per_month
 from portal.registry import Tile
+from portal.workdays import local_day
 
 from .models import (
     COMPLETED,
@@ -37,12 +37,6 @@ ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 # Stages whose due date is the acceptance (works) or the payment after it (accepted).
 AWAITING_ACCEPTANCE = (AdaptationStage.WORKS, AdaptationStage.ACCEPTED)
-
-
-def _day(value) -> date:
-    if isinstance(value, datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    return value
 
 
 def _investment():
@@ -74,7 +68,7 @@ def _adaptation_figures(user, area, now) -> dict:
 def tiles(*, user, area, start, end, now=None) -> list[Tile]:
     now = now or timezone.now()
     today = timezone.localdate(now)
-    first_day, last_day = _day(start), _day(end)
+    first_day, last_day = local_day(start), local_day(end)
 
     figures = _adaptation_figures(user, area, now)
     investment = Decimal(figures["investment"]).quantize(ZERO)
@@ -166,7 +160,7 @@ def trend(*, user, area, start, end) -> list[tuple[str, dict]]:
     completed = Adaptation.objects.visible_to(user).filter(
         case__community__path__startswith=area.path,
         stage__in=COMPLETED,
-        accepted_on__range=(_day(start), _day(end)),
+        accepted_on__range=(local_day(start), local_day(end)),
     )
     return per_month(
         completed, "accepted_on", start=start, end=end, completed_households=Count("pk")

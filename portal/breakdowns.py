@@ -26,6 +26,7 @@ from .models import Area, Case
 from .registry import DashboardProvider, ExportProvider
 from .roles import Action
 from .scope import AREA_ROLES, active_memberships, reach
+from .workdays import local_day
 
 # --- Which dashboards, which period ---------------------------------------------------
 
@@ -133,12 +134,6 @@ def months(first_day: date, last_day: date) -> list[date]:
     return found
 
 
-def _local_day(value) -> date:
-    if isinstance(value, datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    return value
-
-
 def per_month(queryset, field: str, *, start, end, **aggregates) -> list[tuple[str, dict]]:
     """`aggregates` per month of the period (TruncMonth, one query), every month listed,
     labelled "YYYY-MM"; `queryset` should already be cut to the period."""
@@ -148,7 +143,7 @@ def per_month(queryset, field: str, *, start, end, **aggregates) -> list[tuple[s
         .annotate(**aggregates)
         .order_by()
     )
-    found = {_local_day(row.pop("trend_month")): row for row in rows}
+    found = {local_day(row.pop("trend_month")): row for row in rows}
     return [
         (
             month.strftime("%Y-%m"),
@@ -157,7 +152,7 @@ def per_month(queryset, field: str, *, start, end, **aggregates) -> list[tuple[s
                 for code in aggregates  # Sum over no rows is None
             },
         )
-        for month in months(_local_day(start), _local_day(end))
+        for month in months(local_day(start), local_day(end))
     ]
 
 

@@ -168,6 +168,17 @@ def roles_of(user) -> set[str]:
     return {m.role for m in active_memberships(user)}
 
 
+def member_of(user, organisation_types) -> bool:
+    """Is the user a member of an organisation of one of these types? From the loaded
+    memberships, so navigation checks cost no query."""
+    return any(
+        m.role == Role.ORGANISATION_MEMBER
+        and m.organisation is not None
+        and m.organisation.type in organisation_types
+        for m in active_memberships(user)
+    )
+
+
 @dataclass
 class Reach:
     """Where a user's rows of one kind come from, for one action."""
@@ -214,6 +225,18 @@ def under_paths_q(paths, lookup: str = "path") -> Q:
     for path in paths:
         q |= Q(**{f"{lookup}__startswith": path})
     return q
+
+
+def paths_above(paths) -> set[str]:
+    """The paths of every area strictly above any of `paths`."""
+    step = apps.get_model("portal", "Area").steplen
+    return {p[:end] for p in paths for end in range(step, len(p), step)}
+
+
+def near_paths_q(paths, lookup: str = "path") -> Q:
+    """Rows in the subtrees at `paths` or at an area above them: the organisations that
+    may serve there (a county hospital serves the towns under it)."""
+    return under_paths_q(paths, lookup) | Q(**{f"{lookup}__in": paths_above(paths)})
 
 
 class ScopedQuerySet(models.QuerySet):

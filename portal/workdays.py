@@ -14,6 +14,21 @@ import chinese_calendar
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = time(23, 59, 59)
+# Dated reminders (renewals, visits, checks) fall due at the start of the working day.
+REMINDER_TIME = time(9, 0)
+
+
+def reminder_at(day: date) -> datetime:
+    """The moment a reminder for `day` falls due, in Asia/Shanghai."""
+    return datetime.combine(day, REMINDER_TIME, tzinfo=SHANGHAI)
+
+
+def local_day(value) -> date:
+    """The Shanghai date of an aware datetime (a naive one's own date; a date as it is):
+    dashboards take periods as datetimes and count by day."""
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).date() if value.tzinfo else value.date()
+    return value
 
 
 def is_working_day(day: date) -> bool:

@@ -9,7 +9,7 @@ are aggregates.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
@@ -21,16 +21,11 @@ from portal.models import Area
 from portal.registry import Tile
 from portal.roles import AreaLevel
 from portal.scope import reach, under_paths_q
+from portal.workdays import local_day
 
 from .hours import is_open
 from .models import CheckInCount, Station, WorkerGroup
 from .querysets import StationQuerySet
-
-
-def _day(value) -> date:
-    if isinstance(value, datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    return value
 
 
 def closed_on(day: date) -> Q:
@@ -63,7 +58,7 @@ def _open_now(stations, now, today) -> int:
 def tiles(*, user, area, start, end, now=None) -> list[Tile]:
     now = now or timezone.now()
     today = timezone.localdate(now)
-    first_day, last_day = _day(start), _day(end)
+    first_day, last_day = local_day(start), local_day(end)
 
     stations = Station.objects.visible_to(user).filter(community__path__startswith=area.path)
     figures = stations.aggregate(
@@ -123,7 +118,9 @@ def by_area(*, user, areas, start, end, now=None) -> dict[int, dict]:
         six_haves=Count("pk", filter=all_six_haves()),
     )
     check_ins = by_area_prefix(
-        CheckInCount.objects.filter(station__in=stations, day__range=(_day(start), _day(end))),
+        CheckInCount.objects.filter(
+            station__in=stations, day__range=(local_day(start), local_day(end))
+        ),
         "station__community__path",
         areas,
         check_ins=Sum("count"),
@@ -135,7 +132,7 @@ def trend(*, user, area, start, end) -> list[tuple[str, dict]]:
     """Check-ins per month of the period, in one query."""
     stations = Station.objects.visible_to(user).filter(community__path__startswith=area.path)
     check_ins = CheckInCount.objects.filter(
-        station__in=stations, day__range=(_day(start), _day(end))
+        station__in=stations, day__range=(local_day(start), local_day(end))
     )
     return per_month(check_ins, "day", start=start, end=end, check_ins=Sum("count"))
 

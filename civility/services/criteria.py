@@ -36,7 +36,8 @@ from housing.services.importing import (
 )
 from portal.models import Area
 from portal.roles import Action
-from portal.scope import may_at, reach
+from portal.rules import ancestor_paths
+from portal.scope import may_at, paths_above, reach
 
 from ..models import Category, CriteriaSet, Criterion, SiteType
 
@@ -60,18 +61,12 @@ _CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
 # --- Which set is in force, which criteria apply -------------------------------------
 
 
-def area_chain_paths(area: Area) -> list[str]:
-    """The area's own path and those of all its ancestors."""
-    step = Area.steplen
-    return [area.path[:end] for end in range(step, len(area.path) + 1, step)]
-
-
 def in_force_candidates(area: Area, on: date):
     """The sets that could be in force at `area` on `on`, the one in force first: the
     area's own before its ancestors', nearest first, each newest first. Annotate it
     freely; `criteria_in_force` takes its first row."""
     return CriteriaSet.objects.filter(
-        area__path__in=area_chain_paths(area), valid_from__lte=on
+        area__path__in=ancestor_paths(area), valid_from__lte=on
     ).order_by("-area__depth", *IN_FORCE_ORDER)
 
 
@@ -149,15 +144,10 @@ def previous_candidates(user):
     r = reach(user, KIND, Action.CREATE)
     if r.everything:
         return CriteriaSet.objects.all()
-    above = {p for path in r.area_paths for p in _ancestor_paths(path)}
+    above = paths_above(r.area_paths)
     return CriteriaSet.objects.filter(
         Q(pk__in=CriteriaSet.objects.visible_to(user).values("pk")) | Q(area__path__in=above)
     )
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    step = Area.steplen
-    return [path[:end] for end in range(step, len(path), step)]
 
 
 # --- The spreadsheet's columns and vocabularies --------------------------------------
@@ -467,7 +457,7 @@ def _check_set(*, actor, area: Area, name: str, valid_from, previous) -> str:
             code="same_day",
         )
     if previous is not None:
-        if previous.area.path not in area_chain_paths(area):
+        if previous.area.path not in ancestor_paths(area):
             errors["previous"] = ValidationError(
                 _("The replaced set must belong to this area or an area above it."),
                 code="previous_elsewhere",

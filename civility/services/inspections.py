@@ -26,7 +26,7 @@ from portal.errors import field_error
 from portal.models import Area, Membership, Organisation, User
 from portal.roles import Action, AreaLevel, OrganisationType, Programme, Role
 from portal.rules import ancestor_paths
-from portal.scope import active_memberships, may_at, reach, require, under_paths_q
+from portal.scope import active_memberships, may_at, paths_above, reach, require, under_paths_q
 from portal.services import cases as kit
 from portal.services.attachments import attachment_add
 
@@ -120,14 +120,10 @@ def departments_for(user):
     departments = Organisation.objects.filter(type=OrganisationType.DEPARTMENT)
     if r.everything:
         return departments.order_by("name")
-    above = {p for path in r.area_paths for p in ancestor_paths_of(path)}
+    above = set(r.area_paths) | paths_above(r.area_paths)
     return departments.filter(
         under_paths_q(r.area_paths, "area__path") | Q(area__path__in=sorted(above))
     ).order_by("name")
-
-
-def ancestor_paths_of(path: str) -> list[str]:
-    return [path[:end] for end in range(Area.steplen, len(path) + 1, Area.steplen)]
 
 
 # --- Starting -----------------------------------------------------------------------------

@@ -21,13 +21,14 @@ from django.utils.translation import gettext as _
 
 from portal.errors import field_error
 from portal.models import Membership, Organisation, TimelineEntry, User
-from portal.roles import Action, OrganisationType, Programme, Role
-from portal.scope import active_memberships, may_at, reach
+from portal.roles import Action, Programme, Role
+from portal.scope import active_memberships, may_at, member_of, reach
 from portal.services import cases as kit
 from portal.services.attachments import attachment_add
 from portal.services.followups import followup_cancel, notify
 
 from ..models import Finding, FindingStatus, OrderLevel, OrderStatus, Resolution, SupervisionOrder
+from .sites import RESPONSIBLE_UNIT_TYPES
 
 KIND = "civility.order"
 PROGRAMME = Programme.CIVILITY
@@ -63,22 +64,13 @@ def may_recheck(user, order: SupervisionOrder) -> bool:
     return may_at(user, Action.CLOSE, KIND, order.case.community)
 
 
-# The kinds of organisation that answer for sites (departments, subdistrict offices).
-UNIT_TYPES = frozenset({OrganisationType.DEPARTMENT, OrganisationType.SUBDISTRICT_OFFICE})
-
-
 def in_nav(user) -> bool:
     """The "Supervision orders" menu item: civility officers, and members of the kinds
     of organisation orders are sent to; decided from the loaded memberships (no query)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return any(
-        (m.role == Role.PROGRAMME_OFFICER and m.programme == PROGRAMME)
-        or (
-            m.role == Role.ORGANISATION_MEMBER
-            and m.organisation is not None
-            and m.organisation.type in UNIT_TYPES
-        )
+    return member_of(user, RESPONSIBLE_UNIT_TYPES) or any(
+        m.role == Role.PROGRAMME_OFFICER and m.programme == PROGRAMME
         for m in active_memberships(user)
     )
 

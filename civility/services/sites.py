@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from portal.errors import field_error
 from portal.models import Area, Organisation
-from portal.roles import Action, AreaLevel, OrganisationType, Role
-from portal.scope import active_memberships, may_at, reach, under_paths_q
+from portal.roles import Action, AreaLevel, OrganisationType
+from portal.scope import may_at, member_of, near_paths_q, reach, under_paths_q
 
 from ..models import Site, SiteType
 
@@ -29,11 +28,6 @@ SITE_LEVELS = (
     AreaLevel.GRID,
 )
 SITE_FIELDS = ("type", "name", "address", "responsible_unit")
-
-
-def _ancestor_paths(paths) -> set[str]:
-    step = Area.steplen
-    return {p[:end] for p in paths for end in range(step, len(p), step)}
 
 
 def may_create_somewhere(user) -> bool:
@@ -54,12 +48,7 @@ def in_nav(user) -> bool:
     r = reach(user, KIND, Action.VIEW)
     if r.everything or r.area_paths:
         return True
-    return any(
-        m.role == Role.ORGANISATION_MEMBER
-        and m.organisation is not None
-        and m.organisation.type in RESPONSIBLE_UNIT_TYPES
-        for m in active_memberships(user)
-    )
+    return member_of(user, RESPONSIBLE_UNIT_TYPES)
 
 
 def may_manage(user, site: Site) -> bool:
@@ -80,9 +69,7 @@ def responsible_units(user):
     units = Organisation.objects.filter(type__in=RESPONSIBLE_UNIT_TYPES)
     if r.everything:
         return units.order_by("name")
-    return units.filter(
-        under_paths_q(r.area_paths, "area__path") | Q(area__path__in=_ancestor_paths(r.area_paths))
-    ).order_by("name")
+    return units.filter(near_paths_q(r.area_paths, "area__path")).order_by("name")
 
 
 def _unit_serves(unit: Organisation, area: Area) -> bool:

@@ -20,7 +20,7 @@ from portal.errors import field_error
 from portal.models import Area, CaseParty, Membership
 from portal.personal import normalise_phone, validate_mobile
 from portal.roles import Action, AreaLevel, OrganisationType, Role
-from portal.scope import active_memberships, can, may_at, reach
+from portal.scope import active_memberships, can, may_at, member_of, reach
 from portal.scope import require as _require
 from portal.services import cases as kit
 from portal.services import followups
@@ -55,12 +55,7 @@ def volunteer_roster(community: Area):
 
 def is_volunteer(user) -> bool:
     """Does the user belong to a volunteer team (and so may run errands)?"""
-    return any(
-        m.role == Role.ORGANISATION_MEMBER
-        and m.organisation is not None
-        and m.organisation.type == OrganisationType.VOLUNTEER_TEAM
-        for m in active_memberships(user)
-    )
+    return member_of(user, {OrganisationType.VOLUNTEER_TEAM})
 
 
 def works_errands(user) -> bool:

@@ -10,14 +10,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.errors import field_error
 from portal.models import Area, Organisation
 from portal.roles import Action, AreaLevel, OrganisationType
-from portal.scope import can, may_at, reach, under_paths_q
+from portal.scope import can, may_at, near_paths_q, paths_above, reach, under_paths_q
 
 from ..models import (
     MEAL_TYPES,
@@ -63,18 +63,10 @@ def validate_service_phone(value: str) -> None:
         )
 
 
-def ancestor_paths(paths) -> set[str]:
-    """Every proper ancestor path of the given area paths."""
-    step = Area.steplen
-    return {p[:end] for p in paths for end in range(step, len(p), step)}
-
-
 def organisations_near(paths, types):
     """Organisations of `types` inside the subtrees at `paths` or at an area above them
     (a county hospital serves the towns under it)."""
-    return Organisation.objects.filter(type__in=types).filter(
-        under_paths_q(paths, "area__path") | Q(area__path__in=ancestor_paths(paths))
-    )
+    return Organisation.objects.filter(type__in=types).filter(near_paths_q(paths, "area__path"))
 
 
 def _organisation_serves(organisation: Organisation, area: Area) -> bool:
@@ -308,7 +300,7 @@ def meal_point_areas() -> list[AreaOption]:
     """Counties, towns and communities that have a meal point or canteen in service,
     each labelled with its parents, in tree order: the finder's one select."""
     paths = set(meal_points().values_list("community__path", flat=True).distinct())
-    wanted = paths | ancestor_paths(paths)
+    wanted = paths | paths_above(paths)
     levels = (AreaLevel.DISTRICT, AreaLevel.SUBDISTRICT, AreaLevel.COMMUNITY)
     areas = list(Area.objects.filter(path__in=wanted, level__in=levels).order_by("path"))
     names = {a.path: a.name for a in areas}

@@ -4,7 +4,7 @@ the visits that keep one visit follow-up per contract scheduled."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -17,7 +17,7 @@ from portal.models import Area, FollowUp, Membership, Organisation
 from portal.roles import Action, AreaLevel, OrganisationType, Programme, Role
 from portal.scope import can, may_at, reach, under_paths_q
 from portal.services import followups
-from portal.workdays import SHANGHAI
+from portal.workdays import reminder_at
 
 from ..models import AgreementService, CareAgreement, DoctorContract, DoctorTeam, DoctorVisit
 from .facilities import (
@@ -31,15 +31,8 @@ TEAM = "eldercare.team"
 CONTRACT = "eldercare.contract"
 
 RENEWAL_NOTICE_DAYS = 60
-REMINDER_HOUR = time(9, 0)
 ELDERLY_AGE = 60
 MAX_VISIT_INTERVAL_DAYS = 366
-
-PENDING = (FollowUp.State.SCHEDULED, FollowUp.State.SENT)
-
-
-def _at_nine(day: date) -> datetime:
-    return datetime.combine(day, REMINDER_HOUR, tzinfo=SHANGHAI)
 
 
 def renewal_recipients(area: Area, *, actor=None) -> dict:
@@ -59,19 +52,6 @@ def visit_recipients(team: DoctorTeam, *, actor=None) -> dict:
     if Membership.objects.active().filter(organisation_id=team.medical_institution_id).exists():
         return {"role": Role.ORGANISATION_MEMBER, "organisation": team.medical_institution}
     return renewal_recipients(team.area, actor=actor)
-
-
-def _finish_follow_up(follow_up_id: int | None, *, state: str, now, note: str = "") -> None:
-    """Close a pending follow-up. The visit or the contract's end is itself the proof,
-    whoever records it, so this does not ask whether the actor is one it was for."""
-    if not follow_up_id:
-        return
-    fields = {"state": state}
-    if state == FollowUp.State.DONE:
-        fields.update(done_at=now, done_note=note[:1000])
-    else:
-        fields["cancelled_at"] = now
-    FollowUp.objects.filter(pk=follow_up_id, state__in=PENDING).update(**fields)
 
 
 def institutions(user, kind: str, organisation_type: str):
@@ -151,7 +131,7 @@ def _schedule_renewal(agreement: CareAgreement, *, actor, today: date) -> Follow
     }
     return followups.followup_schedule(
         reason=reason,
-        due_at=_at_nine(agreement.expires_on - timedelta(days=RENEWAL_NOTICE_DAYS)),
+        due_at=reminder_at(agreement.expires_on - timedelta(days=RENEWAL_NOTICE_DAYS)),
         purpose=FollowUp.Purpose.DUE_REMINDER,
         created_by=actor,
         **renewal_recipients(agreement.area, actor=actor),
@@ -244,9 +224,7 @@ def agreement_update(
         setattr(agreement, name, values[name])
     if moved:
         now = now or timezone.now()
-        current = agreement.renewal_follow_up
-        if current is not None and current.state in PENDING:
-            _finish_follow_up(current.pk, state=FollowUp.State.CANCELLED, now=now)
+        followups.followups_withdraw(ids=[agreement.renewal_follow_up_id], now=now)
         agreement.renewal_follow_up = _schedule_renewal(
             agreement, actor=actor, today=timezone.localdate(now)
         )
@@ -310,7 +288,7 @@ def _schedule_visit(contract: DoctorContract, *, after: date, actor) -> FollowUp
     }
     return followups.followup_schedule(
         reason=reason,
-        due_at=_at_nine(due_on),
+        due_at=reminder_at(due_on),
         purpose=FollowUp.Purpose.DUE_REMINDER,
         created_by=actor,
         **visit_recipients(contract.team, actor=actor),
@@ -403,11 +381,10 @@ def visit_record(
         contract=contract, visited_on=visited_on, note=(note or "").strip(), recorded_by=actor
     )
     latest = contract.visits.order_by("-visited_on").values_list("visited_on", flat=True).first()
-    _finish_follow_up(
-        contract.next_visit_follow_up_id,
-        state=FollowUp.State.DONE,
-        now=now,
+    followups.followups_settle(
+        ids=[contract.next_visit_follow_up_id],
         note=_("Visited on %(day)s") % {"day": visited_on.isoformat()},
+        now=now,
     )
     contract.next_visit_follow_up = _schedule_visit(contract, after=latest, actor=actor)
     contract.save(update_fields=["next_visit_follow_up"])
@@ -425,7 +402,7 @@ def contract_end(*, actor, contract: DoctorContract, ended_on: date, now=None) -
         raise field_error(
             "ended_on", _("The end cannot be before the contract was signed."), "before_signing"
         )
-    _finish_follow_up(contract.next_visit_follow_up_id, state=FollowUp.State.CANCELLED, now=now)
+    followups.followups_withdraw(ids=[contract.next_visit_follow_up_id], now=now)
     contract.ended_on = ended_on
     contract.save(update_fields=["ended_on"])
     return contract

@@ -21,7 +21,7 @@ from django_filters.views import FilterView
 from portal.models import Area
 from portal.querysets import area_labels
 from portal.roles import Action, OrganisationType, Role
-from portal.scope import active_memberships, can, get_visible_or_404, may, roles_of
+from portal.scope import can, get_visible_or_404, may, member_of, roles_of
 from portal.views.accounts import form_error_from
 
 from ..forms.facilities import FacilityFilter, FacilityForm, MealPointFinderForm, ServiceLogForm
@@ -49,10 +49,7 @@ def in_nav(user) -> bool:
         return False
     if user.is_superuser or roles_of(user) - {Role.ORGANISATION_MEMBER}:
         return True
-    return any(
-        m.organisation is not None and m.organisation.type in OPERATOR_TYPES
-        for m in active_memberships(user)
-    )
+    return member_of(user, OPERATOR_TYPES)
 
 
 class FacilityListView(FilterView):

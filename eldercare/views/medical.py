@@ -17,7 +17,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from housing.models import Person
 from portal.models import Organisation
 from portal.roles import Action, OrganisationType, Role
-from portal.scope import active_memberships, can, get_visible_or_404, may, roles_of
+from portal.scope import can, get_visible_or_404, may, member_of, roles_of
 from portal.views.accounts import form_error_from
 
 from ..forms.medical import AgreementForm, ContractEndForm, ContractForm, TeamForm, VisitForm
@@ -49,10 +49,7 @@ def in_nav(kind: str, organisation_types: frozenset):
             return False
         if user.is_superuser or roles_of(user) - {Role.ORGANISATION_MEMBER}:
             return True
-        return any(
-            m.organisation is not None and m.organisation.type in organisation_types
-            for m in active_memberships(user)
-        )
+        return member_of(user, organisation_types)
 
     return visible
 

@@ -95,11 +95,31 @@ def followup_complete(*, follow_up: FollowUp, actor, note: str = "", now=None) -
     return follow_up
 
 
+PENDING = (State.SCHEDULED, State.SENT)
+
+
 @transaction.atomic
 def followup_cancel(*, follow_up: FollowUp, now=None) -> None:
     """Cancelled follow-ups never remind."""
     FollowUp.objects.filter(pk=follow_up.pk, state=State.SCHEDULED).update(
         state=State.CANCELLED, cancelled_at=now or timezone.now()
+    )
+
+
+def followups_withdraw(*, ids, now=None) -> int:
+    """The things these follow-ups asked for are no longer needed (a date moved, a
+    contract ended): cancel those still pending, reminded or not. None in `ids` is
+    skipped, so a missing follow-up field can be passed as it is."""
+    return FollowUp.objects.filter(pk__in=[i for i in ids if i], state__in=PENDING).update(
+        state=State.CANCELLED, cancelled_at=now or timezone.now()
+    )
+
+
+def followups_settle(*, ids, note: str = "", now=None) -> int:
+    """What these follow-ups asked for has happened (a visit was recorded): mark those
+    still pending done, whoever recorded it — the record is the proof."""
+    return FollowUp.objects.filter(pk__in=[i for i in ids if i], state__in=PENDING).update(
+        state=State.DONE, done_at=now or timezone.now(), done_note=note[:1000]
     )
 
 

@@ -16,14 +16,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from eldercare.services.facilities import (
-    ancestor_paths,
     normalise_service_phone,
     validate_service_phone,
 )
 from portal.errors import field_error
 from portal.models import Area, Organisation
 from portal.roles import Action, AreaLevel, OrganisationType, Role
-from portal.scope import active_memberships, can, may, may_at, reach, roles_of, under_paths_q
+from portal.scope import (
+    can,
+    may,
+    may_at,
+    member_of,
+    near_paths_q,
+    reach,
+    roles_of,
+    under_paths_q,
+)
 from stations.geo import gcj02_to_wgs84, stored
 
 from ..models import CheckInCount, Feedback, OpeningHours, Station, WorkerGroup
@@ -77,10 +85,7 @@ def in_nav(user) -> bool:
         return False
     if user.is_superuser or roles_of(user) - {Role.ORGANISATION_MEMBER}:
         return True
-    return any(
-        m.organisation is not None and m.organisation.type in HOST_TYPES
-        for m in active_memberships(user)
-    )
+    return member_of(user, HOST_TYPES)
 
 
 def may_create_somewhere(user) -> bool:
@@ -125,9 +130,7 @@ def station_hosts(user, action: str = Action.CREATE):
     r = reach(user, KIND, action)
     if r.everything:
         return Organisation.objects.order_by("name")
-    return Organisation.objects.filter(
-        under_paths_q(r.area_paths, "area__path") | Q(area__path__in=ancestor_paths(r.area_paths))
-    ).order_by("name")
+    return Organisation.objects.filter(near_paths_q(r.area_paths, "area__path")).order_by("name")
 
 
 # --- Registering and editing ------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,20 +21,14 @@ from portal.errors import field_error
 from portal.models import FollowUp, Membership
 from portal.roles import Role
 from portal.services import followups
-from portal.workdays import SHANGHAI
+from portal.workdays import reminder_at
 
 from ..models import Amenity, Condition, Station, StationAmenity, SupplyCheck
 from .registry import may_keep
 
 NEXT_CHECK_DAYS = 7
 EXPIRY_NOTICE_DAYS = 14
-REMINDER_HOUR = time(9, 0)
 MAX_QUANTITY = 10_000
-PENDING = (FollowUp.State.SCHEDULED, FollowUp.State.SENT)
-
-
-def _at_nine(day: date) -> datetime:
-    return datetime.combine(day, REMINDER_HOUR, tzinfo=SHANGHAI)
 
 
 def upkeep_recipients(station: Station) -> dict:
@@ -47,13 +41,6 @@ def upkeep_recipients(station: Station) -> dict:
     ):
         return {"role": Role.ORGANISATION_MEMBER, "organisation": station.host}
     return {"role": Role.COMMUNITY_STAFF, "area": station.community}
-
-
-def _cancel(follow_up_id: int | None, *, now) -> None:
-    if follow_up_id:
-        FollowUp.objects.filter(pk=follow_up_id, state__in=PENDING).update(
-            state=FollowUp.State.CANCELLED, cancelled_at=now
-        )
 
 
 def _lock(station: Station) -> Station:
@@ -97,12 +84,12 @@ def _sync_expiry(
         amenity.expires_on is None or amenity.expiry_follow_up_id
     ):
         return False
-    _cancel(amenity.expiry_follow_up_id, now=now)
+    followups.followups_withdraw(ids=[amenity.expiry_follow_up_id], now=now)
     amenity.expiry_follow_up = None
     if amenity.expires_on is not None:
         amenity.expiry_follow_up = followups.followup_schedule(
             reason=_expiry_reason(station, amenity),
-            due_at=_at_nine(amenity.expires_on - timedelta(days=EXPIRY_NOTICE_DAYS)),
+            due_at=reminder_at(amenity.expires_on - timedelta(days=EXPIRY_NOTICE_DAYS)),
             purpose=FollowUp.Purpose.DUE_REMINDER,
             created_by=actor,
             **recipients(),
@@ -170,7 +157,7 @@ def station_amenities_set(
 
     for code, amenity in current.items():
         if code not in wanted:
-            _cancel(amenity.expiry_follow_up_id, now=now)
+            followups.followups_withdraw(ids=[amenity.expiry_follow_up_id], now=now)
             amenity.delete()
             changed = True
     for code, entry in wanted.items():
@@ -256,16 +243,14 @@ def supply_check_record(
         amenities.values(), ["condition", "in_stock", "quantity", "last_checked"]
     )
     latest = station.supply_checks.values_list("checked_on", flat=True).first()
-    earlier = FollowUp.objects.filter(
-        pk__in=station.supply_checks.exclude(next_check_follow_up=None).values(
-            "next_check_follow_up"
-        ),
-        state__in=PENDING,
+    followups.followups_withdraw(
+        ids=station.supply_checks.values_list("next_check_follow_up", flat=True), now=now
     )
-    earlier.update(state=FollowUp.State.CANCELLED, cancelled_at=now)
     next_check = followups.followup_schedule(
         reason=_("Supply check due at %(station)s") % {"station": station.name},
-        due_at=_at_nine(max(filter(None, [latest, checked_on])) + timedelta(days=NEXT_CHECK_DAYS)),
+        due_at=reminder_at(
+            max(filter(None, [latest, checked_on])) + timedelta(days=NEXT_CHECK_DAYS)
+        ),
         purpose=FollowUp.Purpose.DUE_REMINDER,
         created_by=actor,
         **upkeep_recipients(station),
