@@ -115,6 +115,27 @@ class CivilityConfig(AppConfig):
             ),
         ]:
             registry.add_export_provider(ExportProvider(name, label, rows, columns, kind=kind))
+        # personal data: added here
+        from . import personal_data
+
+        personal_data.register()
+
+        # audit and staff hand-over: an unfinished inspection moves with its inspectors.
+        from django.db.models import Q
+
+        from portal.services.handover import m2m_assignments
+
+        from .models import Inspection
+
+        registry.add_user_assignments(
+            m2m_assignments(
+                "civility.inspections",
+                _("Unfinished inspections"),
+                Inspection,
+                "inspectors",
+                Q(finished_at__isnull=True),
+            )
+        )
 
     def add_navigation(self):
         from portal.registry import NavItem, registry

@@ -151,7 +151,11 @@ def generate(*, communities: int, today: date, **_kwargs) -> str:
     )
     if not communities:
         return "0 communities"
-    district = Area.objects.filter(path__startswith=province.path, level=AreaLevel.DISTRICT)[0]
+    district = (
+        Area.objects.filter(path__startswith=province.path, level=AreaLevel.DISTRICT)
+        .order_by("path")
+        .first()
+    )
     unit, _created = Organisation.objects.get_or_create(
         name="负载测试区综合行政执法局（生成）",
         defaults={"type": OrganisationType.DEPARTMENT, "area": district, "is_placeholder": True},

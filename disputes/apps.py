@@ -155,3 +155,7 @@ class DisputesConfig(AppConfig):
             ),
         ]:
             registry.add_nav_item(NavItem(name, label, url_name, visible=visible, order=order))
+        # personal data: added here
+        from . import personal_data
+
+        personal_data.register()

@@ -6,6 +6,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import Area
+from portal.roles import Action
+from portal.scope import near_paths_q, reach
+
 from .models import Category, Channel, Concern, Dispute, Mediator, PanelMember, Risk
 
 
@@ -64,11 +68,19 @@ class DisputeFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["category"].queryset = Category.objects.order_by("order", "code")
-        # Mediators on the panels of disputes the user can see, and no one else.
-        panels = PanelMember.objects.filter(dispute__in=Dispute.objects.visible_to(user))
-        self.filters["mediator"].queryset = Mediator.objects.filter(
-            pk__in=panels.values("mediator_id")
-        ).order_by("name", "pk")
+        # Mediators of the areas the user reaches or above them (a subdistrict's mediators
+        # sit on its communities' panels). Read from the mediator pool, not from the
+        # panels of every visible dispute: that would cost a district a full scan.
+        r = reach(user, "disputes.dispute", Action.VIEW)
+        if r.everything:
+            mediators = Mediator.objects.all()
+        elif r.area_paths:
+            near = Area.objects.filter(near_paths_q(r.area_paths))
+            mediators = Mediator.objects.filter(community__in=near)
+        else:  # an organisation's member: the few disputes assigned to it
+            panels = PanelMember.objects.filter(dispute__in=Dispute.objects.visible_to(user))
+            mediators = Mediator.objects.filter(pk__in=panels.values("mediator_id"))
+        self.filters["mediator"].queryset = mediators.order_by("name", "pk")
 
     def by_mediator(self, queryset, name, value):
         return queryset.filter(panel__mediator=value)

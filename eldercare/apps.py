@@ -118,6 +118,10 @@ class EldercareConfig(AppConfig):
             ),
         ]:
             registry.add_export_provider(ExportProvider(name, label, rows, columns, kind=kind))
+        # personal data: added here
+        from . import personal_data
+
+        personal_data.register()
 
     def add_navigation(self):
         from portal.registry import NavItem, registry

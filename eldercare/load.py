@@ -188,7 +188,11 @@ def generate(*, communities: int, today: date, **_kwargs) -> str:
     )
     if not todo:
         return "0 communities"
-    district = Area.objects.filter(path__startswith=province.path, level=AreaLevel.DISTRICT)[0]
+    district = (
+        Area.objects.filter(path__startswith=province.path, level=AreaLevel.DISTRICT)
+        .order_by("path")
+        .first()
+    )
     contractor = _organisation(CONTRACTORS[0], OrganisationType.CONTRACTOR, district)
     rng = random.Random(len(todo))
     adaptations = errands = 0

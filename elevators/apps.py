@@ -113,3 +113,7 @@ class ElevatorsConfig(AppConfig):
                 order=18,
             )
         )
+        # personal data: added here
+        from . import personal_data
+
+        personal_data.register()

@@ -123,3 +123,20 @@ class HousingConfig(AppConfig):
             ("housing.report", _("Report a problem"), "housing:issue_report", is_resident, 16),
         ]:
             registry.add_nav_item(NavItem(name, label, url_name, visible=visible, order=order))
+        # personal data: added here
+        from . import personal_data
+
+        personal_data.register()
+
+        # audit and staff hand-over: desk visits still to come move with their staff.
+        from django.db.models import Q
+
+        from portal.services.handover import m2m_assignments
+
+        from .models import DeskVisit
+
+        registry.add_user_assignments(
+            m2m_assignments(
+                "housing.desk_visits", _("Desk visits to come"), DeskVisit, "staff", Q(held=False)
+            )
+        )

@@ -38,13 +38,24 @@ class PersonForm(forms.Form):
         required=False,
         help_text=_("18 characters; stored encrypted, shown masked."),
     )
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        required=False,
+        help_text=_("To contact the resident about their matters; shown masked."),
+    )
     relation = forms.ChoiceField(label=_("Relation to the household"), choices=Relation.choices)
     ethnicity = forms.CharField(
         label=_("Ethnicity"),
         max_length=30,
         required=False,
         help_text=_("Optional. Shown only to this community's staff."),
+    )
+    ethnicity_reason = forms.CharField(
+        label=_("Why ethnicity is recorded"),
+        max_length=200,
+        required=False,
+        help_text=_("Required with ethnicity, e.g. “ethnic minority subsidy”."),
     )
     with_account = forms.BooleanField(
         label=_("Also open an account for this resident"),
@@ -58,6 +69,26 @@ class PersonForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Sensitive: shown only to this community's staff and eldercare officers."),
     )
+    care_tags_reason = forms.CharField(
+        label=_("Why care needs are recorded"),
+        max_length=200,
+        required=False,
+        help_text=_("Required with care needs, e.g. “home adaptation application”."),
+    )
+
+    # Ethnicity and care needs are sensitive personal information (PIPL Art. 28): they
+    # are recorded only for a stated purpose, which the staff who see them see too.
+    def clean(self):
+        data = super().clean()
+        for field, reason in (("ethnicity", "ethnicity_reason"), ("care_tags", "care_tags_reason")):
+            if data.get(field) and not (data.get(reason) or "").strip():
+                self.add_error(
+                    reason,
+                    forms.ValidationError(
+                        _("Say why this is recorded, or leave it empty."), code="reason_required"
+                    ),
+                )
+        return data
 
 
 class RevealForm(forms.Form):
@@ -68,6 +99,9 @@ class ClaimForm(forms.ModelForm):
     class Meta:
         model = HouseholdClaim
         fields = ["relation", "owner_name", "owner_id_last4"]
+        help_texts = {
+            "owner_id_last4": _("Only to check the request against the household's record.")
+        }
 
     def clean_owner_id_last4(self):
         value = self.cleaned_data["owner_id_last4"].strip().upper()

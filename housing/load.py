@@ -1,7 +1,8 @@
 """Synthetic areas, estates, households, people and estate issues at any scale.
 
 Everything goes under a province marked as a placeholder, so generated data never mixes
-with real places. One generated subdistrict holds `COMMUNITIES_PER_SUBDISTRICT`
+with real places: a city of districts of `SUBDISTRICTS_PER_DISTRICT` subdistricts. One
+generated subdistrict holds `COMMUNITIES_PER_SUBDISTRICT`
 communities; each community has `ESTATES_PER_COMMUNITY` estates of 4 buildings ×
 2 units × 6 floors × 2 flats (96 households, one owner each) and `ISSUES_PER_COMMUNITY`
 estate issues in every status, filed over several years. Rows are bulk-created; ID
@@ -35,6 +36,8 @@ from .services.registry import id_fields
 
 GENERATED_PROVINCE = "负载测试省（生成）"
 COMMUNITIES_PER_SUBDISTRICT = 10
+# As in a real city: a district of ten subdistricts, so no dashboard lists a hundred.
+SUBDISTRICTS_PER_DISTRICT = 10
 ESTATES_PER_COMMUNITY = 10
 ISSUES_PER_COMMUNITY = 300
 MODES = [ManagementMode.MIXED, ManagementMode.ENTRUSTED, ManagementMode.SELF_MANAGED]
@@ -150,17 +153,16 @@ def generate(*, communities: int, today: date, **_kwargs) -> str:
     handler = get_user_model().objects.filter(is_superuser=True).first()
     province = _area(None, GENERATED_PROVINCE, AreaLevel.PROVINCE)
     city = _area(province, "负载测试市（生成）", AreaLevel.CITY)
-    district = _area(city, "负载测试区（生成）", AreaLevel.DISTRICT)
     generated = Area.objects.filter(path__startswith=province.path, level=AreaLevel.COMMUNITY)
     start = generated.count()
     person_n = Person.objects.filter(community__path__startswith=province.path).count()
     households = issues = 0
     for c in range(start, communities):
-        subdistrict = _area(
-            district,
-            f"负载测试街道{c // COMMUNITIES_PER_SUBDISTRICT + 1}（生成）",
-            AreaLevel.SUBDISTRICT,
+        n = c // COMMUNITIES_PER_SUBDISTRICT
+        district = _area(
+            city, f"负载测试区{n // SUBDISTRICTS_PER_DISTRICT + 1}（生成）", AreaLevel.DISTRICT
         )
+        subdistrict = _area(district, f"负载测试街道{n + 1}（生成）", AreaLevel.SUBDISTRICT)
         community = _area(subdistrict, f"负载测试社区{c + 1}（生成）", AreaLevel.COMMUNITY)
         estates, people = _estates(community, c * ESTATES_PER_COMMUNITY, person_n)
         person_n += len(people)

@@ -229,6 +229,11 @@ class Person(models.Model):
         help_text=_("Optional. Shown only to this community's staff."),
     )
     care_tags = models.JSONField(_("care needs"), default=list, blank=True)
+    # Sensitive personal information (PIPL Art. 28) is recorded only with its purpose.
+    ethnicity_reason = models.CharField(_("why ethnicity is recorded"), max_length=200, blank=True)
+    care_tags_reason = models.CharField(
+        _("why care needs are recorded"), max_length=200, blank=True
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -7,7 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
-        from . import demo
+        from . import demo, security  # noqa: F401  (security connects the login signal)
         from .registry import NavItem, Step, registry
         from .roles import Action, Role
         from .scope import ACCOUNT, may, roles_of
@@ -41,6 +41,51 @@ class PortalConfig(AppConfig):
                 "portal:account_list",
                 visible=lambda user: may(user, Action.VIEW, ACCOUNT),
                 order=800,
+            )
+        )
+        # privacy and retention: added here
+        from . import personal_data
+        from .registry import RuleKind
+        from .services.retention import DEFAULT_RETENTION, RULE_KIND, validate_retention
+
+        personal_data.register()
+        registry.add_rule_kind(
+            RuleKind(
+                RULE_KIND, _("Retention of personal data"), validate_retention, DEFAULT_RETENTION
+            )
+        )
+        # audit and staff hand-over: added here
+        from . import audit, checks  # noqa: F401  (checks registers the retention check)
+        from .registry import UserAssignments
+        from .scope import AUDIT
+        from .services import handover
+
+        audit.register_exports()
+        registry.add_nav_item(
+            NavItem(
+                "portal.audit",
+                _("Audit"),
+                "portal:audit",
+                visible=lambda user: may(user, Action.VIEW, AUDIT),
+                order=850,
+            )
+        )
+        registry.add_user_assignments(
+            UserAssignments(
+                "portal.cases",
+                _("Open cases they handle"),
+                counts=handover.open_case_counts,
+                move=handover.open_cases_move,
+                order=10,
+            )
+        )
+        registry.add_user_assignments(
+            UserAssignments(
+                "portal.follow_ups",
+                _("Follow-ups for them"),
+                counts=handover.pending_follow_up_counts,
+                move=handover.pending_follow_ups_move,
+                order=20,
             )
         )
         registry.add_nav_item(

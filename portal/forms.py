@@ -80,7 +80,12 @@ class AccountCreateForm(RoleAtAreaForm):
 
 class RegistrationForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=100)
-    phone = PhoneField(help_text=_("You will log in with this number."))
+    phone = PhoneField(
+        help_text=_(
+            "You will log in with this number; your community office uses it only to "
+            "contact you about your requests."
+        )
+    )
     community = AreaChoiceField(
         queryset=Area.objects.communities().order_by("path"), label=_("Your community")
     )
@@ -216,3 +221,77 @@ class PeriodForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError(_("The period must end after it starts."), code="order")
         return data
+
+
+# two-factor login: added here
+class AuthenticatorCodeForm(forms.Form):
+    """The six-digit code an authenticator app shows, to confirm its set-up."""
+
+    token = forms.RegexField(
+        label=_("Code from the app"),
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        max_length=8,
+        error_messages={"invalid": _("Enter the six digits the app shows.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class SecondFactorForm(forms.Form):
+    """The second login step: an authenticator code or one of the recovery codes."""
+
+    token = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class PrivacyNoticeForm(forms.Form):
+    """A new version of the privacy notice (个人信息保护告知)."""
+
+    controller = forms.CharField(
+        label=_("Personal information handler"),
+        max_length=200,
+        help_text=_("Who runs this portal, e.g. the district civil affairs bureau."),
+    )
+    contact = forms.CharField(
+        label=_("Contact for personal information requests"),
+        max_length=200,
+        help_text=_("A phone number or address where residents can ask about their data."),
+    )
+    body_zh = forms.CharField(
+        label=_("Notice (Chinese)"), widget=forms.Textarea(attrs={"rows": 14})
+    )
+    body_en = forms.CharField(
+        label=_("Notice (English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Optional; the Chinese text is shown when it is empty."),
+    )
+
+
+# --- Staff hand-over ------------------------------------------------------------
+
+
+class SuccessorField(forms.ModelChoiceField):
+    """Colleagues by name and masked login (logins are often phone numbers)."""
+
+    def label_from_instance(self, obj):
+        from .audit import account_label
+
+        return account_label(obj)
+
+
+class HandOverForm(forms.Form):
+    """A colleague to take a leaving worker's open work; optionally deactivate after."""
+
+    successor = SuccessorField(queryset=None, label=_("Hand the work to"))
+    deactivate = forms.BooleanField(required=False, label=_("Then deactivate the account"))
+
+    def __init__(self, *args, actor, leaving, **kwargs):
+        from .services.handover import successor_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].queryset = successor_choices(actor=actor, leaving=leaving)

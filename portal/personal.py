@@ -104,3 +104,7 @@ def mask_id_number(value: str) -> str:
     if not value:
         return ""
     return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+
+
+# What anonymised text fields hold after their retention time (stored data, not UI text).
+ANONYMISED = "（已匿名）"

@@ -14,6 +14,7 @@ PUBLIC_URL_NAMES = frozenset(
         "set_language",
         "portal:text_size",
         "portal:health",
+        "portal:privacy",
         "portal:register",
         "portal:status",
         "admin:login",

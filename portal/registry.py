@@ -121,6 +121,24 @@ class HandOverTarget:
 
 
 @dataclass(frozen=True)
+class UserAssignments:
+    """Live work an app assigns to one person, which a staff hand-over moves.
+
+    `counts(users)` takes a User queryset and returns {user pk: open items} in one query;
+    `move(*, leaving, successor, actor, now)` reassigns every open item of `leaving`
+    inside the caller's transaction and returns how many it moved, or raises
+    ValidationError when `successor` may not work on one of them. History (who filed,
+    recorded, decided) is not work and stays with its author.
+    """
+
+    name: str
+    label: Any
+    counts: Callable[[Any], dict]
+    move: Callable[..., int]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class NavItem:
     """An entry of the main navigation, shown to users for whom `visible(user)` holds."""
 
@@ -129,6 +147,38 @@ class NavItem:
     url_name: str
     visible: Callable[[Any], bool]
     order: int = 100
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Where an app keeps personal data: what erasing it means and what a resident takes away.
+
+    `fields` of `model` hold personal data. `case_path` is the lookup from a row to its
+    `portal.Case` id ("pk" for the case itself, "case" for a kind's own model,
+    "dispute__case" for a dispute's parties); such rows are anonymised by the retention
+    task once their case has passed its time (`case_kind`: only cases of that kind).
+    `anonymise` maps a field to its replacement: a value, or a callable(row) -> value;
+    other fields get their type's default (text: ANONYMISED, nullable links: None, JSON:
+    empty). `delete_rows` rows (pure links such as case parties) are deleted instead.
+    `files` are file fields whose files are removed and emptied.
+    `owner_rows(user)` gives the rows that are the user's own data, for their download;
+    `download_fields` what is given of each row (default: `fields`).
+    """
+
+    name: str
+    label: Any
+    model: type
+    fields: tuple[str, ...]
+    case_path: str | None = None
+    case_kind: str | None = None
+    anonymise: dict = field(default_factory=dict)
+    delete_rows: bool = False
+    files: tuple[str, ...] = ()
+    owner_rows: Callable[[Any], Any] | None = None
+    download_fields: tuple[str, ...] = ()
+
+    def given_fields(self) -> tuple[str, ...]:
+        return self.download_fields or self.fields
 
 
 @dataclass
@@ -143,9 +193,12 @@ class Registry:
     load_generators: dict[str, Step] = field(default_factory=dict)
     hand_over_targets: dict[str, HandOverTarget] = field(default_factory=dict)
     nav_items: dict[str, NavItem] = field(default_factory=dict)
+    user_assignments: dict[str, UserAssignments] = field(default_factory=dict)
     # name -> callable(person) returning the ids of cases that person is a party to;
     # housing asks them all when a resident record is linked to an account.
     person_cases: dict[str, Callable[[Any], Iterable[int]]] = field(default_factory=dict)
+    # Personal data and retention: every app declares where it keeps personal data.
+    personal_data: dict[str, PersonalData] = field(default_factory=dict)
 
     def _add(self, table: dict, item) -> None:
         if item.name in table:
@@ -188,10 +241,19 @@ class Registry:
     def add_nav_item(self, item: NavItem) -> None:
         self._add(self.nav_items, item)
 
+    def add_user_assignments(self, item: UserAssignments) -> None:
+        self._add(self.user_assignments, item)
+
+    def assignments_in_order(self) -> list[UserAssignments]:
+        return sorted(self.user_assignments.values(), key=lambda a: (a.order, a.name))
+
     def add_person_cases(self, name: str, finder: Callable[[Any], Iterable[int]]) -> None:
         if name in self.person_cases:
             raise RegistryError(f"{name!r} is registered twice")
         self.person_cases[name] = finder
+
+    def add_personal_data(self, entry: PersonalData) -> None:
+        self._add(self.personal_data, entry)
 
     def hand_over_target(self, name: str) -> HandOverTarget | None:
         """The target registered under `name`, or None when its app is not installed."""

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from .middleware_audit import note_refused_target
 from .roles import Action, AreaLevel, Role
 
 ANY_KIND = "*"
@@ -89,6 +90,14 @@ PERMISSIONS: dict[str, dict[str, frozenset]] = {
     },
 }
 
+# The audit (reveals, exports, logins, refusals, case history) is read by those who
+# answer for an area's accounts: community secretaries, subdistrict staff, officials.
+AUDIT = "portal.audit"
+AUDIT_ROLES = frozenset({Role.PARTY_SECRETARY, Role.SUBDISTRICT_STAFF, Role.OFFICIAL})
+for _role, _table in PERMISSIONS.items():
+    _table[AUDIT] = frozenset({Action.VIEW, Action.EXPORT}) if _role in AUDIT_ROLES else _NONE
+del _role, _table
+
 AREA_ROLES = frozenset(
     {
         Role.GRID_WORKER,
@@ -143,6 +152,23 @@ def allows(role: str, kind: str, action: str, programme: str = "") -> bool:
     return action in table.get(kind, table.get(ANY_KIND, _NONE))
 
 
+# two-factor login: added here
+_SENSITIVE_ACTIONS = frozenset({Action.REVEAL, Action.EXPORT})
+
+
+def role_handles_personal_data(role: str) -> bool:
+    """Can `role` reveal or export personal data for some kind? Read off the table."""
+    return any(actions & _SENSITIVE_ACTIONS for actions in PERMISSIONS.get(role, {}).values())
+
+
+def handles_personal_data(user) -> bool:
+    """Does any of the user's roles (or admin access) reach reveal or export? Such
+    accounts must confirm a second factor when TWO_FACTOR_REQUIRED is on."""
+    if user.is_superuser or user.is_staff:
+        return True
+    return any(role_handles_personal_data(m.role) for m in active_memberships(user))
+
+
 def active_memberships(user) -> list:
     """The user's active memberships with their area and organisation, once per request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -185,6 +211,8 @@ class Reach:
 
     everything: bool = False
     area_paths: set[str] = field(default_factory=set)
+    # Those of area_paths that are grids: a grid worker reaches cases by their grid.
+    grid_paths: set[str] = field(default_factory=set)
     organisation_ids: set[int] = field(default_factory=set)
     own: bool = False
 
@@ -200,6 +228,8 @@ def reach(user, kind: str, action: str = Action.VIEW) -> Reach:
             continue
         if membership.role in AREA_ROLES:
             result.area_paths.add(membership.area.path)
+            if membership.area.level == AreaLevel.GRID:
+                result.grid_paths.add(membership.area.path)
         elif membership.role == Role.ORGANISATION_MEMBER:
             result.organisation_ids.add(membership.organisation_id)
         elif membership.role == Role.RESIDENT:
@@ -245,7 +275,7 @@ class ScopedQuerySet(models.QuerySet):
     scope_kind = ""
     area_field = "community"
 
-    def in_areas(self, paths: set[str]) -> Q:
+    def in_areas(self, paths: set[str], grids: set[str] = frozenset()) -> Q:
         area_model = apps.get_model("portal", "Area")
         return Q(**{f"{self.area_field}__in": area_model.objects.filter(under_paths_q(paths))})
 
@@ -264,7 +294,7 @@ class ScopedQuerySet(models.QuerySet):
             return self.all()
         q = NOTHING
         if r.area_paths:
-            q |= self.in_areas(r.area_paths)
+            q |= self.in_areas(r.area_paths, r.grid_paths)
         if r.organisation_ids:
             q |= self.assigned_to(user, r.organisation_ids)
         if r.own:
@@ -281,6 +311,7 @@ def can(user, action: str, obj) -> bool:
 def require(actor, action: str, obj) -> None:
     """Raise PermissionDenied unless `actor` may do `action` to `obj` (see `can`)."""
     if actor is None or not can(actor, action, obj):
+        note_refused_target(f"{obj._meta.label_lower}:{obj.pk}")
         raise PermissionDenied
 
 
@@ -289,6 +320,8 @@ def get_visible_or_404(queryset, user, action: str = Action.VIEW, **lookup):
     try:
         return queryset.visible_to(user, action).get(**lookup)
     except queryset.model.DoesNotExist:
+        key = lookup.get("pk", lookup.get("id", next(iter(lookup.values()), "")))
+        note_refused_target(f"{queryset.model._meta.label_lower}:{key}")
         raise Http404 from None
 
 
@@ -341,3 +374,31 @@ def account_manageable(actor, target) -> bool:
     return bool(memberships) and all(
         m.area is not None and may_grant(actor, m.role, m.area) for m in memberships
     )
+
+
+# --- Audit ----------------------------------------------------------------------
+
+
+def audit_visible(
+    queryset, user, action: str = Action.VIEW, *, user_field="user", by_username=False
+):
+    """The audit rows `user` may read: all for superusers; for the AUDIT_ROLES, rows about
+    accounts that hold or held a membership in their areas' subtrees; none for others.
+
+    `user_field` names the row's account (`by_username` when it holds a login name, as
+    django-axes' logs do). The one place that says who audits whom.
+    """
+    r = reach(user, AUDIT, action)
+    if r.everything:
+        return queryset
+    if not r.area_paths:
+        return queryset.none()
+    membership_model = apps.get_model("portal", "Membership")
+    members = membership_model.objects.filter(
+        under_paths_q(r.area_paths, "area__path")
+        | under_paths_q(r.area_paths, "organisation__area__path")
+    ).values("user_id")
+    if by_username:
+        user_model = apps.get_model("portal", "User")
+        members = user_model.objects.filter(pk__in=members).values("username")
+    return queryset.filter(**{f"{user_field}__in": members})

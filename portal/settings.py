@@ -59,6 +59,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_ratelimit",
+    # sessions and headers: added here
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "portal",
     "housing",
     "disputes",
@@ -71,14 +76,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # audit: every 403/404 answered to a logged-in user is logged (RefusedAccess).
+    "portal.middleware_audit.RefusedAccessMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "portal.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages (an ended session says why) and the password lock (changed first).
+    "portal.security.SessionLimitsMiddleware",
+    "portal.security.SecondFactorMiddleware",
+    "portal.security.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires.
@@ -100,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.shell",
+                "portal.security.login_context",
             ],
         },
     },
@@ -152,6 +166,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "portal.net.client_ip"
 AXES_VERBOSE = False
+# audit: logins (with logout times) and failed logins are kept as network logs, at least
+# six months (AUDIT_RETENTION_DAYS); no per-user cap, so a flood cannot erase a trail.
+AXES_DISABLE_ACCESS_LOG = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = env.int("LOGIN_FAILURE_LOG_PER_USER", default=100_000)
+# Audit rows (reveals, exports, logins, refused accesses) are deleted after this many
+# days by `portal.tasks.scan_audit_expiry`; the law asks for at least 183 (a system check).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: none,
 # trust REMOTE_ADDR). Used by every throttle through portal.net.client_ip.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -173,6 +195,8 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# `make backup` writes its archives here (they hold personal data: keep copies off-site).
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
@@ -217,6 +241,10 @@ if not REDIS_URL:
     # production sets REDIS_URL and counts across all web nodes.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
+# Dashboard figures are kept this long (seconds) before they are computed again; the
+# page says when they were computed. 0 computes them on every request.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+
 # --- E-mail ----------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.org:587; console by default.
 
@@ -256,6 +284,8 @@ CELERY_BEAT_SCHEDULE = {
     "overdue-cases": {"task": "portal.tasks.scan_overdue_cases", "schedule": 300.0},
     "outbox": {"task": "portal.tasks.scan_outbox", "schedule": 300.0},
     "expired-exports": {"task": "portal.tasks.scan_expired_exports", "schedule": 3600.0},
+    "retention": {"task": "portal.tasks.scan_retention", "schedule": 24 * 3600.0},
+    "audit-expiry": {"task": "portal.tasks.scan_audit_expiry", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
@@ -278,6 +308,38 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Two-factor login, sessions and headers --------------------------------
+# Roles that may reveal or export personal data must confirm a one-time code from an
+# authenticator app after the password. On unless switched off: only the embedded demo
+# (`make run`, scripts/run-embedded.sh) sets TWO_FACTOR_REQUIRED=false, and its login
+# page says so.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Community portal")
+# The admin lists devices but never shows a secret key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff sessions end after 30 idle minutes or 12 hours in all; residents', who see
+# only their own requests, after a week idle or 30 days.
+STAFF_SESSION_IDLE = timedelta(minutes=env.int("STAFF_SESSION_IDLE_MINUTES", default=30))
+STAFF_SESSION_LIFETIME = timedelta(hours=env.int("STAFF_SESSION_LIFETIME_HOURS", default=12))
+RESIDENT_SESSION_IDLE = timedelta(days=env.int("RESIDENT_SESSION_IDLE_DAYS", default=7))
+RESIDENT_SESSION_LIFETIME = timedelta(days=env.int("RESIDENT_SESSION_LIFETIME_DAYS", default=30))
+# No inline script anywhere; JavaScript comes from static/js and the packages' files.
+# Inline `style` attributes are gone from the templates too, so styles need no
+# 'unsafe-inline' either. Charts are inline SVG, whose presentation attributes
+# (fill, stroke) are not styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ADMINS = [("Portal operator", a) for a in env.list("ADMIN_EMAILS", default=[])]
 

@@ -6,7 +6,7 @@ Routing (settings): remind_* and scan_* run on the "reminders" queue, export_* o
 
 from celery import shared_task
 
-from .services import cases, exports, followups
+from .services import audit, cases, exports, followups, retention
 
 
 @shared_task(ignore_result=True, time_limit=120, soft_time_limit=100)
@@ -37,3 +37,13 @@ def export_run(*, job_id: int):
 @shared_task(ignore_result=True, time_limit=300, soft_time_limit=280)
 def scan_expired_exports():
     exports.exports_expire()
+
+
+@shared_task(ignore_result=True, time_limit=3600, soft_time_limit=3540)
+def scan_retention():
+    retention.retention_scan()
+
+
+@shared_task(ignore_result=True, time_limit=1800, soft_time_limit=1740)
+def scan_audit_expiry():
+    audit.audit_expire()

@@ -7,6 +7,9 @@ bin=.venv/bin
 port=${PORT:-8000}
 bind=${BIND:-127.0.0.1}
 mkdir -p var/celery/queue var/celery/processed var/celery/control
+# The embedded demo runs without the second factor (its login page says so), so the demo
+# accounts work with their password alone. Production leaves TWO_FACTOR_REQUIRED unset (on).
+export TWO_FACTOR_REQUIRED="${TWO_FACTOR_REQUIRED:-false}"
 
 pids=()
 stop() {

@@ -42,6 +42,10 @@ class StationsConfig(AppConfig):
             registry.add_export_provider(
                 ExportProvider(name, label, rows, columns, kind="stations.station")
             )
+        # personal data: added here
+        from . import personal_data
+
+        personal_data.register()
 
     def add_navigation(self):
         from portal.registry import NavItem, registry

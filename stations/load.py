@@ -95,7 +95,11 @@ def generate(*, communities: int, today: date, **_kwargs) -> str:
     )
     if not communities:
         return "0 communities"
-    district = Area.objects.filter(path__startswith=province.path, level=AreaLevel.DISTRICT)[0]
+    district = (
+        Area.objects.filter(path__startswith=province.path, level=AreaLevel.DISTRICT)
+        .order_by("path")
+        .first()
+    )
     host, _created = Organisation.objects.get_or_create(
         name="负载测试区工会（生成）",
         defaults={"type": OrganisationType.TRADE_UNION, "area": district, "is_placeholder": True},

@@ -12,6 +12,10 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The suite logs in with force_login; tests of the second factor switch it on.
+TWO_FACTOR_REQUIRED = False
+# Tests change data between requests; the cache's own test switches it on.
+DASHBOARD_CACHE_SECONDS = 0
 # Hashing strength is not under test; speed is welcome.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -39,7 +39,31 @@ FORMS = [
         {"display_name": "", "phone": "+1 555 0100", **MALFORMED_AREA},
     ),
     ("portal:membership_grant", "secretary.tuanjie", "resident.wangpeng", MALFORMED_AREA),
+    ("portal:account_handover", "secretary.tuanjie", "grid.tuanjie", {"successor": "abc"}),
+    ("portal:two_factor_setup", "secretary.tuanjie", None, {"token": "abcdef"}),
+    ("portal:privacy_edit", "admin", None, {"controller": "", "body_zh": "", "contact": "x" * 300}),
 ]
+
+
+# Filters of list pages are GET forms: malformed values are form errors on the page.
+GET_FILTERS = [
+    ("portal:audit_reveals", "admin", {"start": "31-31-2026", "kind": "zzz"}),
+    ("portal:audit_exports", "admin", {"end": "x"}),
+    ("portal:audit_logins", "admin", {"start": "2026-02-30"}),
+    ("portal:audit_failed_logins", "admin", {"end": "yesterday"}),
+    ("portal:audit_refused", "admin", {"status": "500"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "login", "malformed"), GET_FILTERS, ids=[f[0] for f in GET_FILTERS]
+)
+def test_malformed_list_filters_are_form_errors(client, demo_data, name, login, malformed):
+    client.force_login(User.objects.get(username=login))
+    response = client.get(reverse(name), malformed)
+
+    assert response.status_code == 200
+    assert response.context["filter"].form.errors
 
 
 @pytest.mark.parametrize(("name", "login", "target", "malformed"), FORMS, ids=[f[0] for f in FORMS])

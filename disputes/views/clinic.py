@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 from django_filters.views import FilterView
 
+from portal.paging import Segment, keyset_page
 from portal.querysets import sees_internal
 from portal.registry import registry
 from portal.roles import Action, Role
@@ -72,6 +74,16 @@ def open_first(disputes):
     )
 
 
+# The queue's order as keyset segments (portal/paging.py), so a page deep in a district's
+# queue costs what the first does: open with a due date, soonest first; open without one,
+# newest first; then closed, most recently closed first.
+QUEUE_SEGMENTS = [
+    Segment(Q(case__closed_at__isnull=True), "case__due_at"),
+    Segment(Q(case__closed_at__isnull=True, case__due_at__isnull=True), "case__created_at", True),
+    Segment(Q(case__closed_at__isnull=False), "case__closed_at", True),
+]
+
+
 RISK_BADGES = {
     Risk.RED: "text-bg-danger",
     Risk.ORANGE: "text-bg-warning",
@@ -80,9 +92,12 @@ RISK_BADGES = {
 
 
 def _decorate(dispute: Dispute) -> Dispute:
-    """The category in the page's language and the risk badge's colour, for templates."""
+    """The category in the page's language, the risk badge's colour, the status label and
+    the page's address, for templates (computed here once: lists show many rows)."""
     dispute.category_label = category_label(dispute.category)
     dispute.risk_class = RISK_BADGES.get(dispute.risk, "text-bg-secondary")
+    dispute.status_label = registry.case_kinds["disputes.dispute"].status_label(dispute.case.status)
+    dispute.url = reverse("disputes:dispute_detail", args=[dispute.pk])
     return dispute
 
 
@@ -94,7 +109,7 @@ class QueueView(FilterView):
 
     template_name = "disputes/queue.html"
     filterset_class = DisputeFilter
-    paginate_by = 25
+    per_page = 25
 
     def dispatch(self, request, *args, **kwargs):
         if not works_in_clinic(request.user):
@@ -102,16 +117,25 @@ class QueueView(FilterView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        disputes = Dispute.objects.visible_to(self.request.user).select_related("case", "category")
-        return open_first(with_leads(disputes))
+        # The kind is implied by the join; naming it lets the database use the case
+        # table's per-kind keyset indexes.
+        disputes = Dispute.objects.visible_to(self.request.user).filter(
+            case__kind="disputes.dispute"
+        )
+        return with_leads(disputes.select_related("case", "category"))
 
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        for dispute in context["object_list"]:
+        page = keyset_page(
+            context["object_list"], QUEUE_SEGMENTS, self.request.GET.get("after"), self.per_page
+        )
+        for dispute in page:
             _decorate(dispute)
+        context["object_list"] = page.object_list
+        context["keyset"] = page
         context["may_export"] = may(self.request.user, Action.EXPORT, DISPUTE)
         return context
 

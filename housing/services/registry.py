@@ -89,6 +89,17 @@ def find_person_by_id(id_number: str) -> Person | None:
     return Person.objects.filter(id_number_hash=crypto.keyed_hash(number)).first()
 
 
+def _check_sensitive_reasons(*, ethnicity, care_tags, ethnicity_reason, care_tags_reason):
+    """Sensitive personal information (PIPL Art. 28) is recorded only with its purpose."""
+    errors = {}
+    if (ethnicity or "").strip() and not (ethnicity_reason or "").strip():
+        errors["ethnicity_reason"] = _("Say why ethnicity is recorded.")
+    if care_tags and not (care_tags_reason or "").strip():
+        errors["care_tags_reason"] = _("Say why care needs are recorded.")
+    if errors:
+        raise ValidationError(errors, code="reason_required")
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -99,6 +110,8 @@ def person_create(
     phone: str = "",
     ethnicity: str = "",
     care_tags: list[str] | None = None,
+    ethnicity_reason: str = "",
+    care_tags_reason: str = "",
     household: Household | None = None,
     relation: str = Relation.OWNER,
     check_scope: bool = True,
@@ -106,6 +119,12 @@ def person_create(
     """A resident record; an ID number already on file is refused (one person, one record)."""
     if check_scope and not may_at(actor, Action.CREATE, "housing.person", community):
         raise PermissionDenied
+    _check_sensitive_reasons(
+        ethnicity=ethnicity,
+        care_tags=care_tags,
+        ethnicity_reason=ethnicity_reason,
+        care_tags_reason=care_tags_reason,
+    )
     fields = id_fields(id_number)
     if phone:
         phone = normalise_phone(phone)
@@ -118,6 +137,8 @@ def person_create(
                 phone=phone,
                 ethnicity=ethnicity.strip(),
                 care_tags=sorted(set(care_tags or [])),
+                ethnicity_reason=ethnicity_reason.strip() if ethnicity.strip() else "",
+                care_tags_reason=care_tags_reason.strip() if care_tags else "",
                 **fields,
             )
     except IntegrityError as error:

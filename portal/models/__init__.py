@@ -1,7 +1,7 @@
 """The core models, one module per concern; import them from here."""
 
 from .accounts import Area, Membership, Organisation, PortalUserManager, User
-from .audit import PersonalDataAccess
+from .audit import PersonalDataAccess, PrivacyNotice, RefusedAccess, RetentionRun
 from .cases import Attachment, Case, CaseParty, ReferenceCounter, TimelineEntry
 from .exports import ExportJob
 from .followups import FollowUp, Notification, OutboxEmail
@@ -20,7 +20,10 @@ __all__ = [
     "OutboxEmail",
     "PersonalDataAccess",
     "PortalUserManager",
+    "PrivacyNotice",
     "ReferenceCounter",
+    "RefusedAccess",
+    "RetentionRun",
     "RuleSet",
     "TimelineEntry",
     "User",

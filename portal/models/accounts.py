@@ -33,6 +33,8 @@ class User(AbstractUser):
         default=False,
         help_text=_("Set for accounts with a printed one-time password."),
     )
+    # "Log out other sessions": sessions that logged in before this moment are ended.
+    sessions_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PortalUserManager()
 

@@ -101,6 +101,8 @@ class Case(models.Model):
     rating = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
     rating_comment = models.TextField(_("comment on the handling"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    # Set when retention removed the case's personal data; the case and its figures stay.
+    anonymised_at = models.DateTimeField(_("personal data removed"), null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -116,6 +118,20 @@ class Case(models.Model):
             models.Index(fields=["filer_phone"]),
             models.Index(
                 fields=["due_at"], condition=Q(closed_at__isnull=True), name="portal_case_open_due"
+            ),
+            # Keyset pages of long case lists (portal/paging.py): open by due date, closed
+            # latest first, per kind.
+            models.Index(
+                fields=["kind", "due_at", "id"],
+                condition=Q(closed_at__isnull=True),
+                name="portal_case_kind_open_due",
+            ),
+            models.Index(fields=["kind", "closed_at", "id"], name="portal_case_kind_closed"),
+            # What retention has still to look at.
+            models.Index(
+                fields=["kind", "closed_at"],
+                condition=Q(anonymised_at__isnull=True, closed_at__isnull=False),
+                name="portal_case_retention",
             ),
         ]
         constraints = [

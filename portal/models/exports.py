@@ -18,6 +18,8 @@ class ExportJob(models.Model):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "Excel (XLSX)"
+        # A resident's download of their own data (portal.services.privacy).
+        JSON = "json", "JSON"
 
     class State(models.TextChoices):
         QUEUED = "queued", _("waiting")

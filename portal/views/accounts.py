@@ -7,10 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
+from django_otp import user_has_device
 from django_ratelimit.decorators import ratelimit
 
 from ..filters import AccountFilter
@@ -20,7 +22,10 @@ from ..net import client_ip_for_ratelimit
 from ..querysets import area_labels
 from ..roles import Action
 from ..scope import ACCOUNT, account_manageable, active_memberships, get_visible_or_404, may
+from ..security import search_stash, search_stashed
 from ..services import accounts as services
+from ..services import handover as handover_services
+from ..services import security as security_services
 
 
 def form_error_from(form, error: ValidationError) -> None:
@@ -57,6 +62,8 @@ class MyAccountView(FormView):
         labels = area_labels(m.area for m in memberships if m.area)
         return super().get_context_data(
             memberships=[(m, labels.get(m.area_id) or m.organisation) for m in memberships],
+            has_authenticator=user_has_device(self.request.user),
+            recovery_codes_left=security_services.recovery_codes_left(self.request.user),
             **kwargs,
         )
 
@@ -119,6 +126,21 @@ class AccountListView(AccountAdminMixin, FilterView):
     template_name = "portal/account_list.html"
     filterset_class = AccountFilter
     paginate_by = 25
+
+    def post(self, request, *args, **kwargs):
+        """The filter form posts, so a searched name or phone never enters the URL."""
+        params = {k: v for k, v in request.POST.items() if k in ("role", "is_active") and v}
+        if text := request.POST.get("q", "").strip():
+            params["s"] = search_stash(request, text)
+        return redirect(f"{reverse('portal:account_list')}?{urlencode(params)}")
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if token := self.request.GET.get("s"):
+            data = self.request.GET.copy()
+            data["q"] = search_stashed(self.request, token)
+            kwargs["data"] = data
+        return kwargs
 
     def get_queryset(self):
         return (
@@ -189,6 +211,8 @@ class AccountDetailView(AccountAdminMixin, TemplateView):
             account=account,
             memberships=[(m, labels.get(m.area_id) or m.organisation) for m in memberships],
             manageable=account_manageable(self.request.user, account),
+            has_second_factor=user_has_device(account, confirmed=None),
+            open_work=handover_services.open_work(account),
             grant_form=RoleAtAreaForm(actor=self.request.user),
             **kwargs,
         )
@@ -222,6 +246,11 @@ class AccountDeactivateView(AccountActionView):
             messages.success(self.request, _("The account is active again."))
         else:
             messages.success(self.request, _("The account is deactivated; it is logged out."))
+            if handover_services.holds_open_work(account):
+                messages.warning(
+                    self.request,
+                    _("This account still holds open work: hand it to a colleague."),
+                )
         return redirect("portal:account_detail", pk=account.pk)
 
 

@@ -77,9 +77,10 @@ class AttachmentAddView(View):
 def _served(request, pk: int) -> Attachment:
     """The attachment, if the user may see its case and, unless staff, it is public."""
     attachment = get_object_or_404(
-        Attachment.objects.select_related("case__community").filter(
-            case__in=Case.objects.visible_to(request.user)
-        ),
+        # An empty file is one the retention task removed.
+        Attachment.objects.select_related("case__community")
+        .filter(case__in=Case.objects.visible_to(request.user))
+        .exclude(file=""),
         pk=pk,
     )
     if not attachment.is_public and not sees_internal(request.user, attachment.case):

@@ -6,7 +6,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -20,6 +22,7 @@ from ..querysets import sees_internal
 from ..registry import case_url, registry
 from ..roles import Action
 from ..scope import active_memberships, can, get_visible_or_404, may
+from ..security import search_stash, search_stashed
 from ..services import cases as case_services
 from .accounts import form_error_from
 
@@ -246,8 +249,18 @@ class SearchView(TemplateView):
     template_name = "portal/search.html"
     limit = 20
 
+    def post(self, request, *args, **kwargs):
+        """The form posts, so a searched name or phone never enters the URL or its logs."""
+        if not (request.user.is_superuser or active_memberships(request.user)):
+            raise PermissionDenied
+        url = reverse("portal:search")
+        if text := request.POST.get("q", "").strip()[:100]:
+            url += "?" + urlencode({"s": search_stash(request, text)})
+        return redirect(url)
+
     def get(self, request, *args, **kwargs):
-        query = request.GET.get("q", "").strip()
+        stashed = search_stashed(request, request.GET.get("s", ""))
+        query = (stashed or request.GET.get("q", "")).strip()
         user = request.user
         if not (user.is_superuser or active_memberships(user)):
             raise PermissionDenied

@@ -4,6 +4,8 @@ to child areas and back up."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.views.generic import TemplateView
 
@@ -25,6 +27,7 @@ from ..breakdowns import (
 from ..forms import PeriodForm
 from ..models import Area
 from ..registry import registry
+from ..scope import active_memberships
 
 
 def may_see_dashboard(user) -> bool:
@@ -89,7 +92,24 @@ def has_figures(tiles) -> bool:
     return any(tile.value not in (0, None, "", "—") for tile in tiles)
 
 
+def scope_key(user) -> str:
+    """What the figures depend on besides area and period: the user's reach. Users with
+    the same memberships (two officials of one district) share the cached figures."""
+    if user.is_superuser:
+        return "all"
+    return ";".join(
+        sorted(
+            f"{m.role}:{m.area_id}:{m.organisation_id}:{m.programme}"
+            for m in active_memberships(user)
+        )
+    )
+
+
 class DashboardView(TemplateView):
+    """The figures are computed only when the page's fragment cache misses: at a
+    million cases they take seconds, so they are kept DASHBOARD_CACHE_SECONDS (a few
+    minutes) and the page says when they were computed."""
+
     template_name = "portal/dashboard.html"
 
     def get_context_data(self, **kwargs):
@@ -97,7 +117,40 @@ class DashboardView(TemplateView):
         pk = self.kwargs.get("pk")
         area, roots = dashboard_area(user, pk)
         form, start, end = dashboard_period(query)
-        children = children_of(area)
+        # The trail is live; the figures and the links below (a city may have hundreds
+        # of areas below it) are computed only when the page's cached fragment is stale.
+        children = SimpleLazyObject(lambda: children_of(area))
+        panels = SimpleLazyObject(lambda: self.panels(area, children, start, end))
+        # The way back up stops at the highest area the user reaches.
+        top = min((r for r in roots if area.path.startswith(r.path)), key=lambda r: r.depth)
+        trail = list(
+            Area.objects.filter(
+                path__in=[area.path[:n] for n in range(len(top.path), len(area.path), area.steplen)]
+            ).order_by("depth")
+        )
+        period = query.copy()
+        for key in list(period):
+            if key not in ("start", "end"):
+                del period[key]
+        return super().get_context_data(
+            area=area,
+            trail=trail,
+            children=children,
+            other_roots=[r for r in roots if r.pk != area.pk and pk is None],
+            form=form,
+            start=start,
+            end=end,
+            period_query=period.urlencode(),
+            panels=panels,
+            sections=SimpleLazyObject(lambda: [(p.provider, p.tiles) for p in panels]),
+            attention=SimpleLazyObject(lambda: attention_cases(user=user, area=area)),
+            cache_seconds=settings.DASHBOARD_CACHE_SECONDS,
+            scope_key=scope_key(user),
+            **kwargs,
+        )
+
+    def panels(self, area, children, start, end) -> list[Panel]:
+        user, query = self.request.user, self.request.GET
         panels = []
         for provider in registry.dashboard_for():
             if not shows(user, provider):
@@ -134,31 +187,7 @@ class DashboardView(TemplateView):
         # The practices this area actually has come first: a county that only adapts
         # homes should not scroll past empty estate and dispute panels to find them.
         panels.sort(key=lambda panel: not has_figures(panel.tiles))
-        # The way back up stops at the highest area the user reaches.
-        top = min((r for r in roots if area.path.startswith(r.path)), key=lambda r: r.depth)
-        trail = list(
-            Area.objects.filter(
-                path__in=[area.path[:n] for n in range(len(top.path), len(area.path), area.steplen)]
-            ).order_by("depth")
-        )
-        period = query.copy()
-        for key in list(period):
-            if key not in ("start", "end"):
-                del period[key]
-        return super().get_context_data(
-            area=area,
-            trail=trail,
-            children=children,
-            other_roots=[r for r in roots if r.pk != area.pk and pk is None],
-            form=form,
-            start=start,
-            end=end,
-            period_query=period.urlencode(),
-            panels=panels,
-            attention=attention_cases(user=user, area=area),
-            sections=[(panel.provider, panel.tiles) for panel in panels],
-            **kwargs,
-        )
+        return panels
 
 
 __all__ = ["DashboardView", "PeriodForm", "dashboard_roots", "may_see_dashboard", "shows"]

@@ -29,6 +29,13 @@ class HomeView(TemplateView):
         )
 
 
+class AboutView(TemplateView):
+    """What this portal is and where to get help. Nearly empty on purpose: the benchmark
+    uses it as the reference page (the logged-in shell through every middleware)."""
+
+    template_name = "portal/about.html"
+
+
 def safe_next(request, fallback: str = "/") -> str:
     """The `next` the request names, if it stays on this site; else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""

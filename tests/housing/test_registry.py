@@ -34,7 +34,9 @@ def owner(world, flats):
         household=flats[0],
         relation=Relation.OWNER,
         care_tags=["elderly_alone"],
+        care_tags_reason="居家适老化改造申请",
         ethnicity="回族",
+        ethnicity_reason="少数民族补贴",
     )
 
 

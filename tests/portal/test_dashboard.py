@@ -209,3 +209,23 @@ def test_the_practices_with_figures_come_first(client, world):
     assert "eldercare" in names[: flags.count(True)]
     empty = [p.order for (p, _t), full in zip(sections, flags, strict=True) if not full]
     assert empty == sorted(empty) and "housing" in names[flags.count(True) :]
+
+
+def test_cached_figures_say_when_they_were_computed_and_cost_no_queries(
+    client, world, settings, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    cache.clear()
+    client.force_login(world.users["official"])
+    url = reverse("portal:dashboard_area", args=[world.areas["district"].pk])
+    first = client.get(url)
+    assert first.status_code == 200 and b"data-as-of" in first.content
+    with django_assert_max_num_queries(12):
+        again = client.get(url)
+    assert again.content.count(b"data-tile=") == first.content.count(b"data-tile=") > 0
+    # Another period is other figures: computed, not served from the first.
+    other = client.get(url, {"start": "2020-01-01", "end": "2020-12-31"})
+    assert b"2020-01-01" in other.content
+    cache.clear()

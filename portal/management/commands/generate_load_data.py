@@ -90,22 +90,46 @@ class Command(BaseCommand):
             f"in {len(steps)} steps…"
         )
         cases_before = Case.objects.count()
-        started = last = time.monotonic()
-        for n, (step, result) in enumerate(
-            run_steps(steps, communities=communities, today=today), start=1
-        ):
-            now = time.monotonic()
-            self.stdout.write(
-                f"[{n}/{len(steps)}] {step.name}: {result} "
-                f"({now - last:.1f}s, {now - started:.1f}s in all)"
-            )
-            last = now
+        started = time.monotonic()
+        # One chunk is one generated subdistrict: every step commits per chunk, so an
+        # interrupted run keeps what it made and a re-run fills in the rest.
+        targets = list(range(COMMUNITIES_PER_SCALE, communities, COMMUNITIES_PER_SCALE))
+        targets.append(communities)
+        for chunk, target in enumerate(targets, start=1):
+            last = time.monotonic()
+            for n, (step, result) in enumerate(
+                run_steps(steps, communities=target, today=today), start=1
+            ):
+                now = time.monotonic()
+                if chunk == 1 or options["verbosity"] > 1:
+                    self.stdout.write(
+                        f"[{n}/{len(steps)}] {step.name}: {result} "
+                        f"({now - last:.1f}s, {now - started:.1f}s in all)"
+                    )
+                last = now
+            if len(targets) > 1:
+                self.stdout.write(self.progress(chunk, len(targets), target, started))
+        if connection.vendor == "postgresql":
+            # Fresh statistics, so the planner sees the new sizes before the first page.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         added = Case.objects.count() - cases_before
         self.stdout.write(
             self.style.SUCCESS(
                 f"Done in {time.monotonic() - started:.1f}s: {added:,} cases added, "
                 f"{cases_before + added:,} in all."
             )
+        )
+
+    @staticmethod
+    def progress(done: int, total: int, communities: int, started: float) -> str:
+        """`[#####.....] 5/10 subdistricts, 50 communities, 1m20s, about 1m20s left`."""
+        elapsed = time.monotonic() - started
+        left = elapsed / done * (total - done)
+        bar = "#" * round(20 * done / total)
+        return (
+            f"[{bar:<20}] {done}/{total} subdistricts, {communities} communities, "
+            f"{_duration(elapsed)}, about {_duration(left)} left"
         )
 
     def check_disk_space(self, communities: int) -> None:
@@ -126,3 +150,8 @@ class Command(BaseCommand):
                 f"Not enough disk space: {communities} communities need about "
                 f"{needed / 2**30:.1f} GiB, but {directory} has {free / 2**30:.1f} GiB free."
             )
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
