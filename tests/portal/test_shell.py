@@ -143,3 +143,14 @@ def test_static_assets_are_local_not_from_a_cdn(client):
 
     assert "/static/bootstrap/css/bootstrap.min.css" in html
     assert "//cdn" not in html and "https://" not in html
+
+
+@pytest.mark.django_db
+def test_every_page_names_an_icon_that_is_served(client):
+    # Without one, browsers ask for /favicon.ico on every page: a 404 that the audit's
+    # refused-access log would record for each logged-in visit.
+    html = client.get(reverse("login")).content.decode()
+    icon = html.split('rel="icon" href="', 1)[1].split('"', 1)[0]
+    response = client.get(icon)
+    assert response.status_code == 200
+    assert b"<svg" in b"".join(response.streaming_content)
