@@ -21,13 +21,14 @@ and it names no one, so it is read from the area and its ancestors directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.models import Area
+from portal.workdays import day_start
 
 from .models import (
     Answer,
@@ -117,16 +118,12 @@ def _year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def platform_windows(today: date) -> tuple[datetime, datetime, datetime]:
     """Where the previous 12 months start, the last 12 months start, and both end: the
     last 12 months run up to the end of `today`."""
     end_day = today + timedelta(days=1)
     last_start = _year_before(end_day)
-    return _midnight(_year_before(last_start)), _midnight(last_start), _midnight(end_day)
+    return day_start(_year_before(last_start)), day_start(last_start), day_start(end_day)
 
 
 def criteria_in_force_query(area: Area, today: date):
@@ -154,8 +151,8 @@ def sent_to_platform_between(start: date, end: date) -> Q:
     (dates, inclusive): the tile, the league table and the trend count the same rows."""
     return Q(
         sent_to_platform=True,
-        case__created_at__gte=_midnight(start),
-        case__created_at__lt=_midnight(end + timedelta(days=1)),
+        case__created_at__gte=day_start(start),
+        case__created_at__lt=day_start(end + timedelta(days=1)),
     )
 
 

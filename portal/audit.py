@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 import django_filters
@@ -17,17 +17,14 @@ from axes.models import AccessFailureLog, AccessLog
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import ExportJob, PersonalDataAccess, RefusedAccess, User
 from .personal import mask_phone, normalise_phone
 from .registry import ExportProvider, registry
 from .scope import AUDIT, audit_visible
-
-
-def _day_start(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+from .services.exports import yes_no
+from .workdays import day_start
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -60,10 +57,10 @@ class AuditFilter(django_filters.FilterSet):
         return queryset.filter(**{f"{self.user_field}__in": users.values("pk")})
 
     def from_day(self, queryset, name, value):
-        return queryset.filter(**{f"{self.date_field}__gte": _day_start(value)})
+        return queryset.filter(**{f"{self.date_field}__gte": day_start(value)})
 
     def until_day(self, queryset, name, value):
-        return queryset.filter(**{f"{self.date_field}__lt": _day_start(value + timedelta(days=1))})
+        return queryset.filter(**{f"{self.date_field}__lt": day_start(value + timedelta(days=1))})
 
 
 class RevealFilter(AuditFilter):
@@ -156,10 +153,6 @@ def _params_label(params: dict) -> str:
 def _provider_label(name: str) -> str:
     provider = registry.export_providers.get(name)
     return str(provider.label) if provider else name
-
-
-def _yes_no(value) -> str:
-    return str(_("yes") if value else _("no"))
 
 
 # --- The lists --------------------------------------------------------------------------
@@ -272,7 +265,7 @@ AUDIT_LISTS: dict[str, AuditList] = {
                 (_("Time"), lambda r: r.attempt_time),
                 (_("Account"), lambda r: login_label(r.username, r.display_name)),
                 (_("IP address"), lambda r: r.ip_address or "—"),
-                (_("Locked out"), lambda r: _yes_no(r.locked_out)),
+                (_("Locked out"), lambda r: yes_no(r.locked_out)),
             ),
         ),
         AuditList(

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import transaction
+
+from .middleware import is_file_path
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,6 @@ _refused_target: ContextVar[str] = ContextVar("refused_target", default="")
 def note_refused_target(target: str) -> None:
     """Remember "app.model:pk" of the record a request is refused, for the log."""
     _refused_target.set(str(target)[:50])
-
-
-def _not_logged(path: str) -> bool:
-    prefixes = tuple("/" + p.lstrip("/") for p in (settings.STATIC_URL, settings.MEDIA_URL) if p)
-    return path.startswith(prefixes) or path == "/favicon.ico"
 
 
 def _valid_ip(address: str) -> str | None:
@@ -59,7 +55,7 @@ class RefusedAccessMiddleware:
 
     def record(self, request, status: int, target: str) -> None:
         user = getattr(request, "user", None)
-        if not (user and user.is_authenticated) or _not_logged(request.path):
+        if not (user and user.is_authenticated) or is_file_path(request.path):
             return
         try:
             from .models import RefusedAccess

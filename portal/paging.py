@@ -69,6 +69,12 @@ def _decode(cursor: str, segments: int):
         return None
 
 
+def cursor_at(segments: list[Segment], index: int, row) -> str:
+    """The cursor of the page that starts after `row`, a row of segment `index`: for
+    links into a list (the benchmark's deep page)."""
+    return _encode(index, _value(row, segments[index].field), row.pk)
+
+
 def _beyond(segment: Segment, value, pk: int, forwards: bool) -> Q:
     """Rows of `segment` that come after (forwards) or before the row (value, pk)."""
     op = "gt" if forwards != segment.descending else "lt"

@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
+from .middleware import is_file_path
 from .roles import Role
 from .scope import handles_personal_data, roles_of
 
@@ -162,7 +163,7 @@ class SecondFactorMiddleware:
         match = request.resolver_match
         if match and match.view_name in ALLOWED_BEFORE_SECOND_FACTOR:
             return None
-        if request.path.startswith(("/" + settings.STATIC_URL.lstrip("/"), "/media/")):
+        if is_file_path(request.path):
             return None
         step = second_factor_step(request)
         if step is None:

@@ -23,6 +23,11 @@ def reminder_at(day: date) -> datetime:
     return datetime.combine(day, REMINDER_TIME, tzinfo=SHANGHAI)
 
 
+def day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in Asia/Shanghai: where "from this day" begins."""
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
 def local_day(value) -> date:
     """The Shanghai date of an aware datetime (a naive one's own date; a date as it is):
     dashboards take periods as datetimes and count by day."""

@@ -4,7 +4,7 @@ issue queue, and the public report form residents use."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date
 from itertools import groupby
 
 import django_filters
@@ -30,6 +30,7 @@ from portal.roles import Action
 from portal.scope import can, get_visible_or_404, reach
 from portal.services.attachments import ATTACHMENT_MAX_BYTES
 from portal.views.accounts import form_error_from
+from portal.workdays import day_start
 
 from ..models import DeskVisit, Estate, EstateIssue, IssueCategory
 from ..querysets import count_of
@@ -285,10 +286,6 @@ def _previous_month(first: date) -> date:
     return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
-
-
 class DeskCalendarView(TemplateView):
     """The desk visits the user can see in one month, grouped by day."""
 
@@ -305,8 +302,8 @@ class DeskCalendarView(TemplateView):
         visits = _with_issue_counts(
             DeskVisit.objects.visible_to(self.request.user)
             .filter(
-                scheduled_at__gte=_local_midnight(first),
-                scheduled_at__lt=_local_midnight(following),
+                scheduled_at__gte=day_start(first),
+                scheduled_at__lt=day_start(following),
             )
             .select_related("estate__community")
             .prefetch_related("staff")
