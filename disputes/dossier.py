@@ -7,74 +7,46 @@ record of a failure or refusal) and the return-visit record.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Attachment, TimelineEntry
+from portal.models import Attachment
 
-from .models import Agreement, Dispute, Party, ReturnVisit, Session
+from .models import Dispute, Party
 
 # Outcomes that end mediation without an agreement; their record stands in for one.
 NO_AGREEMENT = (Dispute.Status.FAILED, Dispute.Status.REFUSED)
+PRINCIPALS = (Party.Role.APPLICANT, Party.Role.RESPONDENT)
 
 
-def _flags(dispute: Dispute) -> dict:
-    """Which records the file holds, in one query."""
-    here = OuterRef("pk")
-    principals = Party.objects.filter(
-        dispute=here, role__in=[Party.Role.APPLICANT, Party.Role.RESPONDENT]
-    )
-    return (
-        Dispute.objects.filter(pk=dispute.pk)
-        .annotate(
-            has_principals=Exists(principals),
-            principal_without_id=Exists(
-                principals.filter(Q(person__isnull=True) | Q(person__id_number_hash=""))
-            ),
-            has_attachment=Exists(Attachment.objects.filter(case_id=here)),
-            has_minutes=Exists(Session.objects.filter(dispute=here).exclude(minutes="")),
-            has_agreement=Exists(Agreement.objects.filter(dispute=here)),
-            ended_without_agreement=Exists(
-                TimelineEntry.objects.filter(case_id=here, status_after__in=NO_AGREEMENT)
-            ),
-            has_visit=Exists(ReturnVisit.objects.filter(dispute=here, visited_on__isnull=False)),
-        )
-        .values(
-            "has_principals",
-            "principal_without_id",
-            "has_attachment",
-            "has_minutes",
-            "has_agreement",
-            "ended_without_agreement",
-            "has_visit",
-        )
-        .get()
-    )
-
-
-def dossier(dispute: Dispute) -> list[tuple[str, bool]]:
-    """(label, present) for each required record of the dispute's file.
+def dossier(
+    dispute: Dispute, *, parties, sessions, agreement, return_visits, timeline
+) -> list[tuple[str, bool]]:
+    """(label, present) for each required record of the dispute's file, read off the
+    records the dispute page has loaded anyway: its parties (with their resident
+    records), sessions, agreement, return visits and whole timeline. At most one query,
+    for a scanned document.
 
     ID proof is present when every applicant and respondent has a resident record with
     an ID number, or the file holds a scanned document; the agreement when there is
     one, or the mediation ended in a failure or a refusal (its record stands in).
     """
-    flags = _flags(dispute)
-    id_proof = flags["has_attachment"] or (
-        flags["has_principals"] and not flags["principal_without_id"]
+    principals = [p for p in parties if p.role in PRINCIPALS]
+    identified = bool(principals) and all(
+        p.person is not None and p.person.id_number_hash for p in principals
     )
+    id_proof = identified or Attachment.objects.filter(case_id=dispute.pk).exists()
     outcome = (
-        flags["has_agreement"]
+        agreement is not None
         or dispute.case.status in NO_AGREEMENT
-        or flags["ended_without_agreement"]
+        or any(entry.status_after in NO_AGREEMENT for entry in timeline)
     )
     return [
         (_("Application or intake form"), bool(dispute.facts.strip())),
         (_("Rights-and-duties notice"), dispute.rights_notice_given_at is not None),
-        (_("ID proof of the parties"), bool(id_proof)),
-        (_("Mediation record"), bool(flags["has_minutes"])),
-        (_("Agreement, or record of failure or refusal"), bool(outcome)),
-        (_("Return-visit record"), bool(flags["has_visit"])),
+        (_("ID proof of the parties"), id_proof),
+        (_("Mediation record"), any(session.minutes for session in sessions)),
+        (_("Agreement, or record of failure or refusal"), outcome),
+        (_("Return-visit record"), any(v.visited_on is not None for v in return_visits)),
     ]
 
 

@@ -305,6 +305,10 @@ class ScopedQuerySet(models.QuerySet):
 def can(user, action: str, obj) -> bool:
     """May `user` do `action` to `obj`? Answered by the same filter as `visible_to`."""
     queryset = type(obj)._default_manager.all()
+    # A case answers to its own kind's rules.
+    kind = getattr(queryset, "scope_kind", "") or getattr(obj, "kind", "")
+    if kind and not may(user, action, kind):
+        return False  # known from the memberships: no query to build
     return queryset.visible_to(user, action).filter(pk=obj.pk).exists()
 
 

@@ -127,6 +127,8 @@ class Case(models.Model):
                 name="portal_case_kind_open_due",
             ),
             models.Index(fields=["kind", "closed_at", "id"], name="portal_case_kind_closed"),
+            # and all of a kind, newest first (the estate-issue queue).
+            models.Index(fields=["kind", "created_at", "id"], name="portal_case_kind_created"),
             # What retention has still to look at.
             models.Index(
                 fields=["kind", "closed_at"],

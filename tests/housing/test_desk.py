@@ -728,6 +728,30 @@ def test_the_issue_queue_runs_a_fixed_number_of_queries(
     assert len(response.context["object_list"]) == min(rows, 25)
 
 
+def test_the_issue_queue_pages_by_cursor_newest_first(client, world, estate):
+    fill_issues(world, estate, 30)
+    client.force_login(world.users["own_staff"])
+    url = reverse("housing:issue_queue")
+
+    first = client.get(url, {"estate": estate.pk})
+    keyset = first.context["keyset"]
+    assert keyset.has_next and not keyset.has_previous
+    second = client.get(url, {"estate": estate.pk, "after": keyset.next_cursor})
+
+    rows = list(first.context["object_list"]) + list(second.context["object_list"])
+    assert len(second.context["object_list"]) == 5
+    assert {issue.pk for issue in rows} == set(
+        EstateIssue.objects.filter(estate=estate).values_list("pk", flat=True)
+    )
+    keys = [(issue.case.created_at, issue.pk) for issue in rows]
+    assert keys == sorted(keys, reverse=True)
+    assert second.context["keyset"].has_previous and not second.context["keyset"].has_next
+    # The filter stays on the next link.
+    assert (
+        f"estate={estate.pk}" in first.content.decode().split('rel="next"')[0].rsplit("href", 1)[1]
+    )
+
+
 @pytest.mark.parametrize("rows", [3, 30])
 def test_the_desk_calendar_runs_a_fixed_number_of_queries(
     client, world, estate, colleague, rows, django_assert_max_num_queries

@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import Case
-from portal.paging import Segment, _encode, keyset_page
+from portal.paging import Segment, _encode, keyset_page, pk_url
 from portal.roles import AreaLevel
 from tests.factories import area
 
@@ -93,3 +94,11 @@ def test_a_deep_page_runs_the_queries_of_the_first(cases, django_assert_max_num_
     with django_assert_max_num_queries(1):
         page = keyset_page(cases, SEGMENTS, last_closed.next_cursor, 2)
     assert len(page) == 2
+
+
+@pytest.mark.parametrize("pk", [1, 7, 987654, 987654321987])
+def test_a_rows_address_is_the_one_reverse_gives(pk):
+    address = pk_url("disputes:dispute_detail")
+
+    assert address(pk) == reverse("disputes:dispute_detail", args=[pk])
+    assert pk_url("portal:case_detail")(pk) == reverse("portal:case_detail", args=[pk])
