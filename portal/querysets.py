@@ -131,6 +131,10 @@ class CaseKindQuerySet(CaseReach, ScopedQuerySet):
 class CaseQuerySet(CaseReach, models.QuerySet):
     """Cases of every kind at once: each kind's rows by that kind's reach, in one query."""
 
+    def scope_kind_of(self, case) -> str:
+        """A case answers to its own kind's permissions."""
+        return case.kind
+
     def visible_to(self, user, action: str = Action.VIEW):
         from .registry import registry
 

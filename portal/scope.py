@@ -285,6 +285,10 @@ class ScopedQuerySet(models.QuerySet):
     def owned_by(self, user) -> Q:
         return NOTHING
 
+    def scope_kind_of(self, obj) -> str:
+        """The kind whose permissions decide on `obj`."""
+        return self.scope_kind
+
     def visible_to(self, user, action: str = Action.VIEW):
         """The rows `user` may see (or, with `action`, act on); none when in doubt."""
         if not self.scope_kind:
@@ -305,9 +309,7 @@ class ScopedQuerySet(models.QuerySet):
 def can(user, action: str, obj) -> bool:
     """May `user` do `action` to `obj`? Answered by the same filter as `visible_to`."""
     queryset = type(obj)._default_manager.all()
-    # A case answers to its own kind's rules.
-    kind = getattr(queryset, "scope_kind", "") or getattr(obj, "kind", "")
-    if kind and not may(user, action, kind):
+    if not may(user, action, queryset.scope_kind_of(obj)):
         return False  # known from the memberships: no query to build
     return queryset.visible_to(user, action).filter(pk=obj.pk).exists()
 

@@ -9,14 +9,12 @@ from django.core.checks import Error
 from django.urls import reverse
 from django.utils import timezone
 
-from housing.models import Relation
 from housing.services import registry as housing_registry
 from portal.checks import check_audit_retention
 from portal.models import ExportJob, PersonalDataAccess, RefusedAccess, RetentionRun
 from portal.roles import Role
 from portal.services.audit import audit_expire
 from tests.factories import PASSWORD, UserFactory, member
-from tests.housing.helpers import estate_with_households, id_number
 from tests.kitapp.services import ticket_open
 from tests.scope import check_scope
 
@@ -33,20 +31,6 @@ AUDITORS_ONLY = {
     "official": 200,
     "org_member": 403,
 }
-
-
-@pytest.fixture
-def owner(world):
-    flats = estate_with_households(world.areas["community_a"])[1]
-    return housing_registry.person_create(
-        actor=world.users["own_staff"],
-        community=world.areas["community_a"],
-        name="王鹏",
-        id_number=id_number(),
-        phone="13800000011",
-        household=flats[0],
-        relation=Relation.OWNER,
-    )
 
 
 @pytest.fixture

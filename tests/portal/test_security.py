@@ -1,56 +1,30 @@
 """Two-factor login, the headers every page carries, error pages and URLs without
 personal data."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from housing.models import Relation
-from housing.services import registry as housing_registry
 from portal.models import ExportJob, PersonalDataAccess
 from portal.roles import Role
 from portal.scope import PERMISSIONS, handles_personal_data, role_handles_personal_data
 from portal.services import security as services
 from tests.factories import PASSWORD, UserFactory
-from tests.housing.helpers import estate_with_households, id_number
+from tests.housing.helpers import id_number
 from tests.kitapp.services import ticket_open
 from tests.scope import check_scope
 
 pytestmark = pytest.mark.django_db
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock():
-    """Frozen time, moved on by hand: each TOTP code is accepted once per 30 s step."""
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
 
 @pytest.fixture
 def required(settings):
     settings.TWO_FACTOR_REQUIRED = True
-
-
-@pytest.fixture
-def owner(world):
-    flats = estate_with_households(world.areas["community_a"])[1]
-    return housing_registry.person_create(
-        actor=world.users["own_staff"],
-        community=world.areas["community_a"],
-        name="王鹏",
-        id_number=id_number(),
-        phone="13800000011",
-        household=flats[0],
-        relation=Relation.OWNER,
-    )
 
 
 @pytest.fixture

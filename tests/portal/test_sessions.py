@@ -1,10 +1,9 @@
 """Session limits: idle and absolute timeouts for staff and residents, and "log out
 other sessions"."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -14,14 +13,6 @@ from django.utils.translation import gettext
 from portal import security
 
 pytestmark = pytest.mark.django_db
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 def sent_to_login(response) -> bool:
