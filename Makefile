@@ -71,7 +71,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 # The benchmark (docs/performance.md): PostgreSQL at BENCH_DATABASE_URL, generated data at
-# scale 1 and 100 (a million cases; the first run generates them, about 20 minutes),
+# scale 1 and 100 (a million cases; the first run generates them, about 13–30 minutes),
 # gunicorn, a table of latencies and throughput in var/bench/results.md. Not part of test.
 bench: install secret messages
 	$(BIN)/python scripts/bench.py --scales 1,100
