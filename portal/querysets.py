@@ -1,5 +1,6 @@
 """Reads of the core models, each starting from what the user may see."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from treebeard.mp_tree import MP_NodeManager, MP_NodeQuerySet
@@ -61,6 +62,32 @@ class MembershipQuerySet(ScopedQuerySet):
 
     def active(self):
         return self.filter(ended_at__isnull=True)
+
+
+# What `str(user)` reads: for `related_only` on a user a page names.
+USER_NAME_FIELDS = ("display_name", "username")
+
+
+def related_only(path: str, model, keep) -> list[str]:
+    """`defer()` arguments that load only `keep` (and the key) of the related row at
+    `path`, for a select_related row a page shows by name: each column a query reads
+    costs Django time to build and read, whether the page uses it or not. Fields added
+    to the model later are deferred too; a page that reads one pays a query for it,
+    which tests catch with the `no_lazy_fields` fixture."""
+    return [
+        f"{path}__{field.name}"
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in keep
+    ]
+
+
+def one_to_one(row, name: str):
+    """`row`'s reverse one-to-one record `name` (a dispute's agreement), or None if it has
+    none. From what `select_related(name)` loaded, without a query; one query otherwise."""
+    try:
+        return getattr(row, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def area_labels(areas) -> dict[int, str]:

@@ -31,7 +31,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-import psycopg2
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -55,8 +55,7 @@ def _database_url(base: str, name: str) -> str:
 
 
 def _ensure_database(base: str, name: str) -> None:
-    connection = psycopg2.connect(_database_url(base, "postgres"))
-    connection.autocommit = True
+    connection = psycopg.connect(_database_url(base, "postgres"), autocommit=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
@@ -239,8 +238,8 @@ def run_scale(scale: int, args) -> dict:
     _manage(
         {**env, "DASHBOARD_CACHE_SECONDS": "0"},
         "bench_probe",
-        "--password",
-        password,
+        # One argument: a generated password may start with "-".
+        f"--password={password}",
         "--output",
         str(probe_file),
     )

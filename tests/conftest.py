@@ -76,3 +76,22 @@ def _media_in_a_temporary_folder(settings, tmp_path_factory):
     """Uploads and generated files (demo photos, exports) go to a temporary folder,
     never into the working tree's var/media."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def no_lazy_fields(monkeypatch):
+    """Fail on any field a page reads that its queries deferred (`related_only`, `only`,
+    `defer`): Django would load it with one query per row, silently."""
+    from django.db.models import Model
+
+    loads = []
+    refresh = Model.refresh_from_db
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        if fields:
+            loads.append(f"{type(self).__name__}.{','.join(fields)}")
+        return refresh(self, using=using, fields=fields, from_queryset=from_queryset)
+
+    monkeypatch.setattr(Model, "refresh_from_db", refresh_from_db)
+    yield loads
+    assert loads == [], f"deferred fields read lazily: {loads}"

@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 from django_filters.views import FilterView
 
+from housing.models import Estate
+from portal.models import User
 from portal.paging import Segment, keyset_page, pk_url
-from portal.querysets import sees_internal
+from portal.querysets import USER_NAME_FIELDS, related_only, sees_internal
 from portal.registry import registry
 from portal.roles import Action, Role
 from portal.scope import get_visible_or_404, may, reach, roles_of
@@ -81,6 +83,29 @@ QUEUE_SEGMENTS = [
 ]
 
 
+# What a row of the dispute table shows (its case's mark and dates included); a dispute's
+# facts and the rest of its case stay unread.
+ROW_FIELDS = [
+    "risk",
+    "category__name",
+    "category__name_en",
+    *(
+        f"case__{field}"
+        for field in (
+            "kind",
+            "reference",
+            "title",
+            "status",
+            "handler",
+            "due_at",
+            "escalated_at",
+            "supervised_at",
+            "created_at",
+            "closed_at",
+        )
+    ),
+]
+
 RISK_BADGES = {
     Risk.RED: "text-bg-danger",
     Risk.ORANGE: "text-bg-warning",
@@ -126,7 +151,7 @@ class QueueView(FilterView):
         disputes = Dispute.objects.visible_to(self.request.user).filter(
             case__kind="disputes.dispute"
         )
-        return with_lead_name(disputes.select_related("case", "category"))
+        return with_lead_name(disputes.select_related("case", "category").only(*ROW_FIELDS))
 
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
@@ -146,6 +171,13 @@ class QueueView(FilterView):
 
 
 # --- A dispute ------------------------------------------------------------------------
+
+
+# The page names the handler and the estate; the rest of their rows stays unread.
+DETAIL_DEFERRED = [
+    *related_only("case__handler", User, USER_NAME_FIELDS),
+    *related_only("estate", Estate, {"name"}),
+]
 
 
 class DisputeDetailView(TemplateView):
@@ -168,7 +200,11 @@ class DisputeDetailView(TemplateView):
                 "case__organisation",
                 "category",
                 "estate",
-            ),
+                # The one-to-one records the blocks show, in the same query.
+                "agreement",
+                "confirmation__court",
+                "booking__slot",
+            ).defer(*DETAIL_DEFERRED),
             user,
             pk=self.kwargs["pk"],
         )
@@ -225,6 +261,7 @@ class MyCasesView(ListView):
                 | Q(case__handler=user)
             )
             .select_related("case", "category")
+            .only(*ROW_FIELDS)
             .annotate(on_panel=Exists(mine), i_lead=Exists(mine.filter(is_lead=True)))
         )
         return open_first(disputes)

@@ -24,7 +24,7 @@ from housing.services.registry import find_person_by_id
 from portal.forms import AreaChoiceField, PhoneField
 from portal.models import Area, Case
 from portal.personal import mask_name, mask_phone, validate_id_number
-from portal.querysets import sees_internal
+from portal.querysets import one_to_one, related_only, sees_internal
 from portal.registry import case_url
 from portal.roles import Action
 from portal.scope import can, get_visible_or_404
@@ -344,6 +344,15 @@ class PartyRow:
     may_record: bool
 
 
+# Of a party's resident record the block needs whose it is and whether it holds an ID
+# number (the dossier); of the party represented, the name and whose it is.
+PARTY_DEFERRED = [
+    *related_only("person", Person, {"user", "id_number_hash"}),
+    *related_only("represents", Party, {"name", "user", "person"}),
+    *related_only("represents__person", Person, {"user"}),
+]
+
+
 def intake_context(dispute: Dispute, user) -> dict:
     """What the dispute page's intake block (`disputes/_intake.html`) shows: how it came
     in, the parties (names and phones masked for users who reach the dispute only as a
@@ -354,7 +363,9 @@ def intake_context(dispute: Dispute, user) -> dict:
     works_it = can(user, Action.CHANGE, case)
     may_change = works_it and case.closed_at is None
     parties = list(
-        dispute.parties.select_related("person", "represents__person").order_by("role", "pk")
+        dispute.parties.select_related("person", "represents__person")
+        .defer(*PARTY_DEFERRED)
+        .order_by("role", "pk")
     )
     refused = case.status == Dispute.Status.REFUSED or any(
         p.willing is False and p.role in DECIDING_ROLES for p in parties
@@ -385,7 +396,7 @@ def intake_context(dispute: Dispute, user) -> dict:
             "reference": visible.reference if visible else "",
             "url": case_url(visible) if visible else "",
         }
-    booking = Booking.objects.filter(dispute=dispute).select_related("slot").first()
+    booking = one_to_one(dispute, "booking")
     return {
         "intake_dispute": dispute,
         "intake_parties": rows,

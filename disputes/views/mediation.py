@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from portal.models import Organisation, User
-from portal.querysets import sees_internal
+from portal.querysets import USER_NAME_FIELDS, one_to_one, related_only, sees_internal
 from portal.roles import Action
 from portal.scope import active_memberships, can, get_visible_or_404, may
 from portal.views.accounts import form_error_from
@@ -395,12 +395,8 @@ def mediation_context(dispute: Dispute, user) -> dict:
     status = case.status
     rules = services.dispute_rules(case)
 
-    agreement = Agreement.objects.filter(dispute_id=dispute.pk).first()
-    confirmation = (
-        JudicialConfirmation.objects.filter(dispute_id=dispute.pk).select_related("court").first()
-        if agreement is not None
-        else None
-    )
+    agreement = one_to_one(dispute, "agreement")
+    confirmation = one_to_one(dispute, "confirmation") if agreement is not None else None
     sessions = list(
         Session.objects.filter(dispute_id=dispute.pk)
         .prefetch_related("attending_parties__person", "attending_mediators")
@@ -465,17 +461,20 @@ def mediation_context(dispute: Dispute, user) -> dict:
         context["mediation_return_visits"] = list(
             ReturnVisit.objects.filter(dispute_id=dispute.pk)
             .select_related("visitor")
+            .defer(*related_only("visitor", User, USER_NAME_FIELDS))
             .order_by("due_on", "pk")
         )
     if internal:
         context["mediation_referrals"] = list(
             Referral.objects.filter(dispute_id=dispute.pk)
             .select_related("party")
+            .defer(*related_only("party", Party, {"name"}))
             .order_by("referred_at", "pk")
         )
         context["mediation_extensions"] = list(
             Extension.objects.filter(dispute_id=dispute.pk)
             .select_related("recorded_by")
+            .defer(*related_only("recorded_by", User, USER_NAME_FIELDS))
             .order_by("recorded_at", "pk")
         )
     # Ids of their own: the dispute page holds other blocks' forms too.

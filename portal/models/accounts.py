@@ -1,9 +1,12 @@
 """Core models: users, the area tree, organisations and memberships (who may see what)."""
 
+import re
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
@@ -60,6 +63,26 @@ class User(AbstractUser):
         return mask_phone(self.phone)
 
 
+# A tree path is digits and capitals (treebeard's alphabet), four per level.
+TREE_PATH = re.compile(r"[0-9A-Z]+")
+
+
+class SubtreeStartsWith(StartsWith):
+    """`path__startswith` on areas, with the prefix written into the SQL as a literal
+    rather than sent as a parameter. Every scoped query filters by area subtree, and
+    PostgreSQL reuses a prepared statement's generic plan, which knows nothing of a
+    parameter's value: with `LIKE $1` it guesses that a handful of areas match, and a
+    city-wide page then walks every community (300 ms instead of 0.4 ms). With the
+    literal it plans for the subtree asked for. Anything but a plain path (an
+    expression, a value outside the alphabet) is a parameter as usual."""
+
+    def process_rhs(self, qn, connection):
+        if isinstance(self.rhs, str) and TREE_PATH.fullmatch(self.rhs):
+            # "%%" is the driver's escape for a literal "%".
+            return f"'{self.rhs}%%'", []
+        return super().process_rhs(qn, connection)
+
+
 class Area(MP_Node):
     """A node of the administrative tree: province down to grid."""
 
@@ -88,6 +111,9 @@ class Area(MP_Node):
 
     def __str__(self):
         return self.name
+
+
+Area._meta.get_field("path").register_lookup(SubtreeStartsWith)
 
 
 class Organisation(models.Model):

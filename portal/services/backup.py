@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import django
-import psycopg2
+import psycopg
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connections
@@ -33,7 +33,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Count
 from django.utils import timezone
-from psycopg2 import sql as pg_sql
+from psycopg import sql as pg_sql
 
 from ..models import Case
 
@@ -141,7 +141,7 @@ def _run_tool(name: str, arguments: list[str], database: dict) -> None:
 
 
 def _pg_connect(database: dict):
-    return psycopg2.connect(
+    return psycopg.connect(
         dbname=database["NAME"],
         user=database.get("USER") or None,
         password=database.get("PASSWORD") or None,

@@ -231,7 +231,7 @@ def fill_queue(world, rows):
 
 @pytest.mark.parametrize("rows", [3, 30])
 def test_the_queue_runs_a_fixed_number_of_queries(
-    client, world, rows, django_assert_max_num_queries
+    client, world, rows, django_assert_max_num_queries, no_lazy_fields
 ):
     fill_queue(world, rows)
     client.force_login(world.users["own_staff"])
@@ -527,7 +527,7 @@ def test_an_organisation_members_mediator_entry_brings_its_panels(client, world)
 
 @pytest.mark.parametrize("rows", [3, 30])
 def test_my_cases_runs_a_fixed_number_of_queries(
-    client, world, rows, django_assert_max_num_queries
+    client, world, rows, django_assert_max_num_queries, no_lazy_fields
 ):
     staff = world.users["own_staff"]
     me = mediator(world, user=staff)

@@ -32,6 +32,7 @@ from disputes.models import (
 )
 from disputes.services import mediation
 from disputes.views.mediation import mediation_context
+from housing.models import Estate, Person
 from portal.models import Case, FollowUp, Notification, TimelineEntry
 from portal.roles import OrganisationType, Role
 from portal.services import cases, followups
@@ -1452,6 +1453,58 @@ def test_the_dispute_page_shows_the_mediation_block(client, world, full):
     assert response.status_code == 200
     assert 'id="mediation-heading"' in page
     assert Agreement.objects.get(dispute=full["dispute"]).number in page
+
+
+@pytest.mark.parametrize("persona", ["own_staff", "official", "resident", "org_member"])
+def test_the_dispute_page_reads_every_field_it_shows_in_its_own_queries(
+    client, world, full, persona, no_lazy_fields
+):
+    """The page loads only part of some related rows (the handler, the estate, the
+    parties' resident records); nothing it shows may be left to a lazy query."""
+    dispute = full["dispute"]
+    applicant, respondent = dispute.parties.order_by("role", "pk")
+    applicant.person = Person.objects.create(
+        community=world.areas["community_a"],
+        name=applicant.name,
+        id_number_hash="hash-applicant",
+        id_number_masked="110105********1234",
+        user=world.users["resident"],
+    )
+    applicant.save(update_fields=["person"])
+    Party.objects.create(
+        dispute=dispute,
+        role=Party.Role.REPRESENTATIVE,
+        name="钱律师",
+        represents=applicant,
+    )
+    Dispute.objects.filter(pk=dispute.pk).update(
+        estate=Estate.objects.create(community=world.areas["community_a"], name="Qingyi")
+    )
+    staff = world.users["own_staff"]
+    Case.objects.filter(pk=dispute.pk).update(handler=staff)
+    ReturnVisit.objects.filter(pk=full["visit"].pk).update(
+        visitor=staff, visited_on=timezone.localdate()
+    )
+    Referral.objects.filter(pk=full["referral"].pk).update(party=respondent)
+    Extension.objects.create(
+        dispute=dispute,
+        new_due_at=timezone.now() + timedelta(days=40),
+        consent="Both agreed.",
+        recorded_by=staff,
+    )
+    client.force_login(world.users[persona])
+
+    response = client.get(detail_path(dispute), **ENGLISH)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Qingyi" in page
+    if persona == "own_staff":  # the visit's and the extension's recorder, by name
+        assert page.count(str(staff)) >= 3
+    internal = persona in ("own_staff", "official")
+    assert ("钱律师" in page) == internal  # others see the name masked
+    # The resident reads their own name; a panel's organisation member reads it masked.
+    assert ("for 王*" if persona == "org_member" else "for 王鹏") in page
 
 
 def test_an_official_sees_referrals_but_not_why_a_party_qualifies(world, full):

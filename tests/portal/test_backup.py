@@ -8,7 +8,7 @@ import tarfile
 import uuid
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -50,15 +50,14 @@ def cases(world):
 
 def _pg_admin():
     params = connection.settings_dict
-    admin = psycopg2.connect(
+    return psycopg.connect(
         dbname="postgres",
         user=params["USER"] or None,
         password=params["PASSWORD"] or None,
         host=params["HOST"] or None,
         port=params["PORT"] or None,
+        autocommit=True,
     )
-    admin.autocommit = True
-    return admin
 
 
 @pytest.fixture
@@ -85,7 +84,7 @@ def query(database: dict, sql: str) -> list[tuple]:
     if database["ENGINE"].endswith("sqlite3"):
         with sqlite3.connect(database["NAME"]) as db:
             return db.execute(sql).fetchall()
-    db = psycopg2.connect(
+    db = psycopg.connect(
         dbname=database["NAME"],
         user=database["USER"] or None,
         password=database["PASSWORD"] or None,

@@ -164,3 +164,38 @@ def test_an_account_with_a_role_beyond_the_actors_reach_is_not_manageable(world)
     assert not account_manageable(staff, resident)
     assert not account_manageable(staff, staff)
     assert not account_manageable(world.users["other_staff"], world.users["own_staff"])
+
+
+# --- Subtree filters as literals (prepared statements' generic plans see the prefix) ---
+
+
+def test_an_area_subtree_filter_writes_its_path_into_the_sql(world):
+    from django.db import connection
+
+    from portal.models import Area, Case
+
+    district = world.areas["district"]
+    areas = Area.objects.filter(path__startswith=district.path)
+    cases = Case.objects.filter(community__path__startswith=district.path)
+
+    for queryset in (areas, cases):
+        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+        assert f"'{district.path}%%'" in sql
+        assert not any(district.path in str(p) for p in params)
+    assert set(areas) == {a for a in world.areas.values() if a.path.startswith(district.path)}
+
+
+@pytest.mark.parametrize("prefix", ["0001'; DROP TABLE portal_area; --", "0001%", "ab", ""])
+def test_anything_but_a_tree_path_stays_a_parameter(world, prefix):
+    from django.db import connection
+
+    from portal.models import Area
+
+    queryset = Area.objects.filter(path__startswith=prefix)
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+
+    assert "DROP" not in sql and "'ab" not in sql and "'0001" not in sql
+    assert len(params) == 1 and str(params[0]).endswith("%")
+    # Like any startswith: "%" matches itself, not anything.
+    expected = {a for a in Area.objects.all() if a.path.startswith(prefix)}
+    assert set(queryset) == expected

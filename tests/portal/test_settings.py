@@ -1,5 +1,6 @@
 """Settings come from the environment and refuse to start insecurely."""
 
+import json
 import os
 import subprocess
 import sys
@@ -79,3 +80,49 @@ def test_ci_runs_on_postgresql_and_redis():
     cache.set("ci-probe", "yes", 30)
     assert cache.get("ci-probe") == "yes"
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+def database_options(tmp_path, **env) -> dict:
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARED_STATEMENTS"}
+    clean.update(
+        PORTAL_VAR_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DATABASE_URL="postgres://portal@db.example.org:5432/portal",
+        SECRET_KEY=PRODUCTION_LIKE["SECRET_KEY"],
+        **env,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_uses_prepared_statements_unless_turned_off(tmp_path):
+    prepared = database_options(tmp_path)
+    pooled = database_options(tmp_path, DATABASE_PREPARED_STATEMENTS="false")
+
+    assert prepared["server_side_binding"] is True and prepared["prepare_threshold"] == 2
+    assert "prepare_threshold" not in pooled and "server_side_binding" not in pooled
+
+
+@pytest.mark.django_db
+def test_a_repeated_query_is_prepared_on_postgresql(django_user_model):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(3):
+        list(django_user_model.objects.filter(username="prepared-probe"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+
+    assert any("prepared-probe" not in s and '"username" = $1' in s for s in statements)
