@@ -53,9 +53,17 @@ class HouseholdQuerySet(ScopedQuerySet):
         """Households the user is verified for, or where their person record lives."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
+        from .models import HouseholdClaim, Residence
+
+        # A union of the two small id lists: joined and OR-ed, the database read every
+        # household and person (0.9 s at a million households, for a user with none).
+        claimed = HouseholdClaim.objects.filter(user=user, state="approved")
+        living = Residence.objects.filter(person__user=user)
         return self.filter(
-            Q(claims__user=user, claims__state="approved") | Q(residences__person__user=user)
-        ).distinct()
+            pk__in=claimed.order_by()
+            .values("household_id")
+            .union(living.order_by().values("household_id"))
+        )
 
     def owned_by(self, user):
         return Q(pk__in=type(self)(self.model).bound_to(user).values("pk"))

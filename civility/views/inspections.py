@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
+from portal.paging import Segment, keyset_page, pk_url
 from portal.querysets import sees_internal
 from portal.roles import Action
 from portal.scope import get_visible_or_404
@@ -246,12 +247,72 @@ class FinishView(TemplateView):
 # --- Findings -------------------------------------------------------------------------------
 
 
+# No rows: a segment the list's filter rules out costs no query.
+NO_ROWS = Q(pk__in=[])
+
+
+def finding_segments(overdue: bool | None = None, now=None) -> list[Segment]:
+    """The findings list's order as keyset segments (portal/paging.py), so a page deep in
+    a city's findings costs what the first does: open with a due date, soonest first;
+    open without one, least recently touched first; then the closed ones in the order
+    they were closed, as the list has always shown them.
+
+    The first and last are read along the case table's per-kind indexes. Every open
+    finding is given a due date, so the middle one is empty or nearly: ordered by
+    created_at the database would walk the kind's whole created index looking for it;
+    ordered by updated_at (no index) it finds its few rows by the open-due index's null
+    due dates and sorts them. The overdue filter (`overdue`) is repeated here as index
+    ranges and empty segments: as a filter alone the database would walk every late
+    finding to find the first one that is not.
+    """
+    now = now or timezone.now()
+    open_dated = Q(case__closed_at__isnull=True)
+    if overdue is not None:
+        open_dated &= Q(case__due_at__lt=now) if overdue else Q(case__due_at__gte=now)
+    undated = Q(case__closed_at__isnull=True, case__due_at__isnull=True)
+    closed = Q(case__closed_at__isnull=False)
+    return [
+        Segment(open_dated, "case__due_at"),
+        Segment(NO_ROWS if overdue else undated, "case__updated_at"),
+        Segment(NO_ROWS if overdue else closed, "case__closed_at"),
+    ]
+
+
+# What a row of the findings table shows; the rest of the finding, its case, inspection,
+# criterion and site stays unread.
+FINDING_ROW_FIELDS = [
+    "severity",
+    "resolution",
+    "sent_to_platform",
+    "inspection__inspected_on",
+    "criterion__code",
+    "criterion__category",
+    "criterion__text",
+    "site__name",
+    "site__type",
+    *(
+        f"case__{field}"
+        for field in (
+            "kind",
+            "reference",
+            "status",
+            "due_at",
+            "escalated_at",
+            "supervised_at",
+            "created_at",
+            "updated_at",
+            "closed_at",
+        )
+    ),
+]
+
+
 class FindingListView(FilterView):
     """Findings in the user's reach: inspectors by area, responsible units their own."""
 
     template_name = "civility/inspections/finding_list.html"
     filterset_class = FindingFilter
-    paginate_by = 25
+    per_page = 25
 
     def dispatch(self, request, *args, **kwargs):
         if not finding_services.sees_findings(request.user):
@@ -259,16 +320,32 @@ class FindingListView(FilterView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
+        # The kind is implied by the join; naming it lets the database use the case
+        # table's per-kind keyset indexes.
         return (
             Finding.objects.visible_to(self.request.user)
+            .filter(case__kind="civility.finding")
             .select_related("case", "site", "criterion", "inspection")
-            .order_by(F("case__closed_at").asc(nulls_first=True), "case__due_at", "pk")
+            .only(*FINDING_ROW_FIELDS)
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        form = self.filterset.form
+        overdue = form.cleaned_data.get("overdue") if form.is_valid() else None
         now = timezone.now()
-        context["rows"] = [(f, f.case.is_overdue(now)) for f in context["object_list"]]
+        page = keyset_page(
+            context["object_list"],
+            finding_segments(overdue, now),
+            self.request.GET.get("after"),
+            self.per_page,
+        )
+        url = pk_url("civility:finding_detail")
+        for finding in page:
+            finding.url = url(finding.pk)
+        context["object_list"] = page.object_list
+        context["keyset"] = page
+        context["rows"] = [(f, f.case.is_overdue(now)) for f in page]
         return context
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db.models import F, Q
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -17,10 +17,17 @@ from django_filters.views import FilterView
 from housing.models import Person
 from housing.services.registry import may_see_sensitive_at, record_sensitive_opening
 from portal.models import Area, Organisation
+from portal.paging import Segment, keyset_page
 from portal.querysets import sees_internal
 from portal.roles import Action, OrganisationType
 from portal.rules import ancestor_paths
-from portal.scope import active_memberships, get_visible_or_404, reach, under_paths_q
+from portal.scope import (
+    active_memberships,
+    get_visible_or_404,
+    near_paths_q,
+    reach,
+    under_paths_q,
+)
 from portal.views.accounts import form_error_from
 
 from ..forms.adaptations import (
@@ -74,13 +81,40 @@ def contractors_near(community: Area):
 
 # --- The queue -------------------------------------------------------------------------------
 
+# The queue's order as keyset segments (portal/paging.py), so a page deep in a city's queue
+# costs what the first does: open with a due date, soonest first; open without one, newest
+# first; then closed, most recently closed first.
+QUEUE_SEGMENTS = [
+    Segment(Q(case__closed_at__isnull=True), "case__due_at"),
+    Segment(Q(case__closed_at__isnull=True, case__due_at__isnull=True), "case__created_at", True),
+    Segment(Q(case__closed_at__isnull=False), "case__closed_at", True),
+]
+
+
+def queue_contractors(user):
+    """The contractors the queue offers to filter by: those placed in the areas where the
+    user sees adaptations or above them, the builders the works form offers there
+    (`contractors_near`), and the user's own organisations. Read from the organisations,
+    not from the contractor of every visible adaptation: that would cost a city a full
+    scan. Not `Organisation.objects.visible_to`: it reaches only down the tree (a
+    community's staff would lose the county's builders) and not at all for eldercare
+    officers."""
+    contractors = Organisation.objects.filter(type=OrganisationType.CONTRACTOR)
+    r = reach(user, KIND, Action.VIEW)
+    if not r.everything:
+        q = Q(pk__in=r.organisation_ids)  # a contractor's member sees the homes it works on
+        if r.area_paths:
+            q |= near_paths_q(r.area_paths, "area__path")
+        contractors = contractors.filter(q)
+    return contractors.order_by("name", "pk")
+
 
 class AdaptationListView(FilterView):
     """The adaptation queue: households in scope by stage, with due dates and money."""
 
     template_name = "eldercare/adaptations/list.html"
     filterset_class = AdaptationFilter
-    paginate_by = 25
+    per_page = 25
 
     def dispatch(self, request, *args, **kwargs):
         if not services.works_the_queue(request.user):
@@ -88,31 +122,31 @@ class AdaptationListView(FilterView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
+        # The kind is implied by the join; naming it lets the database use the case
+        # table's per-kind keyset indexes.
         return (
             Adaptation.objects.visible_to(self.request.user)
+            .filter(case__kind=KIND)
             .select_related(
                 "case__community", "household__unit__building__estate", "elder", "contractor"
             )
-            # Open cases first, the most urgent at the top.
-            .order_by(F("case__closed_at").asc(nulls_first=True), "case__due_at", "pk")
         )
 
     def get_filterset_kwargs(self, filterset_class):
         user = self.request.user
-        visible = Adaptation.objects.visible_to(user)
-        contractors = Organisation.objects.filter(
-            pk__in=visible.exclude(contractor=None).values("contractor_id")
-        ).order_by("name")
         return {
             **super().get_filterset_kwargs(filterset_class),
-            "contractors": contractors,
+            "contractors": queue_contractors(user),
             "sensitive_q": sensitive_q(user),
         }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
-        rows = list(context["object_list"])
+        page = keyset_page(
+            context["object_list"], QUEUE_SEGMENTS, self.request.GET.get("after"), self.per_page
+        )
+        rows = page.object_list
         eligibility = self.request.GET.get("eligibility")
         if "eligibility" in self.filterset.filters and eligibility in Eligibility.values:
             # Filtering by category reveals it for every row shown: logged like an opening.
@@ -123,6 +157,8 @@ class AdaptationListView(FilterView):
                     field="eligibility",
                 )
         context.update(
+            object_list=rows,
+            keyset=page,
             rows=[(a, a.case.is_overdue(now)) for a in rows],
             may_apply=services.may_apply(self.request.user),
         )

@@ -3,12 +3,14 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
 from housing.models import Unit
+from portal.paging import Segment, keyset_page, pk_url
 from portal.roles import Action, Role
 from portal.scope import can, get_visible_or_404, may, reach, roles_of, under_paths_q
 from portal.views.accounts import form_error_from
@@ -29,11 +31,38 @@ def group_of(stage: str) -> str:
     return ""
 
 
+# The list's order, newest first, as one keyset segment (portal/paging.py): the case
+# table's per-kind index serves it, so a page deep in a city's projects costs what the
+# first does. (Ordering by estate and unit would sort every project in reach per page.)
+PROJECT_SEGMENTS = [Segment(Q(), "case__created_at", descending=True)]
+
+# What a row of the list shows (the case's reference and mark, the unit's address); the
+# rest of the project and its case stays unread.
+ROW_FIELDS = [
+    "stage",
+    "total_cost",
+    "unit__number",
+    "unit__building__number",
+    "unit__building__estate__name",
+    *(
+        f"case__{field}"
+        for field in (
+            "reference",
+            "created_at",
+            "due_at",
+            "escalated_at",
+            "supervised_at",
+            "closed_at",
+        )
+    ),
+]
+
+
 class ProjectListView(ListView):
-    """Projects in scope with their stage and counting group."""
+    """Projects in scope, newest first, with their stage and counting group."""
 
     template_name = "elevators/project_list.html"
-    paginate_by = 25
+    per_page = 25
 
     def dispatch(self, request, *args, **kwargs):
         if not (
@@ -44,18 +73,27 @@ class ProjectListView(ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        projects = Project.objects.visible_to(self.request.user).select_related(
-            "case", "unit__building__estate", "initiator"
+        # The kind is implied by the join; naming it lets the database use the case
+        # table's per-kind index.
+        projects = (
+            Project.objects.visible_to(self.request.user)
+            .filter(case__kind=KIND)
+            .select_related("case", "unit__building__estate")
+            .only(*ROW_FIELDS)
         )
         if stage := self.request.GET.get("stage"):
             projects = projects.filter(stage=stage)
-        return projects.order_by(
-            "unit__building__estate__name", "unit__building__number", "unit__number"
-        )
+        return projects
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["rows"] = [(p, group_of(p.stage)) for p in context["object_list"]]
+        page = keyset_page(
+            context["object_list"], PROJECT_SEGMENTS, self.request.GET.get("after"), self.per_page
+        )
+        context["object_list"] = page.object_list
+        context["keyset"] = page
+        url = pk_url("elevators:project_detail")
+        context["rows"] = [(p, group_of(p.stage), url(p.pk)) for p in page.object_list]
         context["stages"] = Stage.choices
         context["may_start"] = may(self.request.user, Action.CREATE, KIND)
         return context

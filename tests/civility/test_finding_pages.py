@@ -218,7 +218,9 @@ def make_findings(world, size):
     return Finding.objects.order_by("pk")
 
 
-LIST_QUERIES = 7
+# Session, user, memberships, the mediator and notification checks, and one query per
+# keyset segment a page reaches (open with a due date, open without, closed).
+LIST_QUERIES = 8
 
 
 @pytest.mark.parametrize("size", [2, 20])
@@ -259,3 +261,65 @@ def test_the_finding_list_filters(client, world):
     assert pks(overdue="true") == {findings[1].pk}
     response = client.get(url("finding_list"), {"status": "nonsense"})
     assert response.status_code == 200
+
+
+def test_the_finding_list_pages_by_cursor_open_first_by_due_date(client, world):
+    from civility.services.findings import finding_resolve
+
+    findings = list(make_findings(world, 14))
+    for finding in findings[:5]:
+        finding_resolve(actor=officer(world), finding=finding, resolution=Resolution.VERBAL)
+    kitchen_findings = {f.pk for f in findings if f.site.type == SiteType.RESTAURANT}
+    client.force_login(officer(world))
+
+    first = client.get(url("finding_list"), {"site_type": "restaurant"})
+    keyset = first.context["keyset"]
+    assert keyset.has_next and not keyset.has_previous
+    second = client.get(
+        url("finding_list"), {"site_type": "restaurant", "after": keyset.next_cursor}
+    )
+
+    rows = [f for f, _overdue in first.context["rows"]] + [
+        f for f, _overdue in second.context["rows"]
+    ]
+    assert len(first.context["rows"]) == 25 and len(second.context["rows"]) == 3
+    # Every restaurant finding once.
+    assert len(rows) == len({f.pk for f in rows}) == len(kitchen_findings)
+    assert {f.pk for f in rows} == kitchen_findings
+    # Open ones first, soonest due first; then the closed ones in the order they closed.
+    open_rows = [f for f in rows if f.case.closed_at is None]
+    closed_rows = [f for f in rows if f.case.closed_at is not None]
+    assert rows == open_rows + closed_rows and len(closed_rows) == 5
+    assert [(f.case.due_at, f.pk) for f in open_rows] == sorted(
+        (f.case.due_at, f.pk) for f in open_rows
+    )
+    assert [(f.case.closed_at, f.pk) for f in closed_rows] == sorted(
+        (f.case.closed_at, f.pk) for f in closed_rows
+    )
+    assert second.context["keyset"].has_previous and not second.context["keyset"].has_next
+    # The filter stays on the next link, and "Previous" leads back to the first page.
+    next_link = first.content.decode().split('rel="next"')[0].rsplit("href", 1)[1]
+    assert "site_type=restaurant" in next_link
+    back = client.get(
+        url("finding_list"),
+        {"site_type": "restaurant", "after": second.context["keyset"].previous_cursor},
+    )
+    assert [f.pk for f, _overdue in back.context["rows"]] == [
+        f.pk for f, _overdue in first.context["rows"]
+    ]
+
+
+def test_the_finding_list_overdue_filter_pages_past_the_late_ones(client, world):
+    findings = list(make_findings(world, 2))
+    late = findings[1].case
+    late.due_at = timezone.now() - timedelta(days=1)
+    late.save()
+    client.force_login(officer(world))
+
+    def pks(**params):
+        return [f.pk for f, _overdue in client.get(url("finding_list"), params).context["rows"]]
+
+    assert pks(overdue="true") == [findings[1].pk]
+    assert sorted(pks(overdue="false")) == sorted(f.pk for f in findings if f != findings[1])
+    # A tampered cursor gives the first page, never an error.
+    assert pks(overdue="false", after="nonsense") == pks(overdue="false")

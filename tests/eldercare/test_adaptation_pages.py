@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from eldercare.models import Adaptation, AdaptationStage, Eligibility
 from eldercare.services import adaptations as services
+from eldercare.views.adaptations import contractors_near
 from housing.models import Relation, Residence
 from housing.services import registry
-from portal.models import PersonalDataAccess
-from portal.roles import Role
+from portal.models import Case, PersonalDataAccess
+from portal.roles import AreaLevel, OrganisationType, Role
 from portal.services.cases import case_comment
 from tests.eldercare.test_adaptation_services import (
     adaptation_at,
@@ -22,7 +23,7 @@ from tests.eldercare.test_adaptation_services import (
     eldercare_officer,
     photo,
 )
-from tests.factories import UserFactory, member
+from tests.factories import OrganisationFactory, UserFactory, area, member
 from tests.housing.helpers import estate_with_households, id_number
 from tests.scope import check_scope
 
@@ -219,8 +220,10 @@ def make_queue(world, size):
     return staff, builder
 
 
-# Session, user, memberships (cached), the contractor filter's choices, count, page.
-QUEUE_QUERIES = 10
+# Session, user, memberships (cached), the navigation's checks, the contractor filter's
+# choices (and the chosen one), one query per keyset segment the page reaches (three at
+# most); no count.
+QUEUE_QUERIES = 9
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -240,6 +243,146 @@ def test_the_queue_runs_a_fixed_number_of_queries(
             {"stage": Stage.WORKS, "contractor": builder.pk, "overdue": "false"},
         )
     assert len(response.context["rows"]) == min((size + 2) // 3, 25)
+    # A later page costs what the first does.
+    cursor = client.get(reverse("eldercare:adaptation_list")).context["keyset"].next_cursor
+    with django_assert_max_num_queries(QUEUE_QUERIES):
+        response = client.get(reverse("eldercare:adaptation_list"), {"after": cursor})
+    assert len(response.context["rows"]) == max(size - 25, 0)
+
+
+def queue_key(adaptation):
+    """Where a row belongs in the queue: open with a due date soonest first, open
+    without one newest first, then closed, most recently closed first."""
+    case = adaptation.case
+    if case.closed_at:
+        return (2, -case.closed_at.timestamp(), -adaptation.pk)
+    if case.due_at is None:
+        return (1, -case.created_at.timestamp(), -adaptation.pk)
+    return (0, case.due_at.timestamp(), adaptation.pk)
+
+
+def spread_over_segments(adaptations):
+    """Give the queue rows in each segment: some open without a due date, some closed,
+    the rest open with due dates out of filing order."""
+    start = timezone.now()
+    for n, adaptation in enumerate(adaptations):
+        if n % 4 == 1:
+            Case.objects.filter(pk=adaptation.case_id).update(due_at=None)
+        elif n % 4 == 2:
+            closed = start - timezone.timedelta(days=n % 5)
+            Case.objects.filter(pk=adaptation.case_id).update(closed_at=closed)
+        else:
+            due = start + timezone.timedelta(days=(7 * n) % 11)
+            Case.objects.filter(pk=adaptation.case_id).update(due_at=due)
+
+
+def test_the_queue_pages_by_cursor_in_queue_order_keeping_the_filter(client, world):
+    staff, _builder = make_queue(world, 45)
+    applied = Adaptation.objects.filter(stage=Stage.APPLIED)
+    assert applied.count() == 30
+    spread_over_segments(applied.order_by("pk"))
+    client.force_login(staff)
+    url = reverse("eldercare:adaptation_list")
+
+    first = client.get(url, {"stage": Stage.APPLIED})
+    keyset = first.context["keyset"]
+    assert keyset.has_next and not keyset.has_previous
+    assert "paginator" not in first.context or first.context["paginator"] is None
+    second = client.get(url, {"stage": Stage.APPLIED, "after": keyset.next_cursor})
+
+    shown = [a for a, _overdue in first.context["rows"] + second.context["rows"]]
+    assert len(first.context["rows"]) == 25 and len(second.context["rows"]) == 5
+    assert sorted(a.pk for a in shown) == sorted(applied.values_list("pk", flat=True))
+    assert [a.pk for a in shown] == [a.pk for a in sorted(applied, key=queue_key)]
+    assert second.context["keyset"].has_previous and not second.context["keyset"].has_next
+    # The filter stays on the next link, and "previous" leads back to the first page.
+    next_link = first.content.decode().split('rel="next"')[0].rsplit("href", 1)[1]
+    assert f"stage={Stage.APPLIED}" in next_link and "after=" in next_link
+    back = client.get(
+        url, {"stage": Stage.APPLIED, "after": second.context["keyset"].previous_cursor}
+    )
+    assert [a.pk for a, _overdue in back.context["rows"]] == [a.pk for a in shown[:25]]
+
+
+def test_a_tampered_cursor_gives_the_first_page(client, world):
+    staff, _builder = make_queue(world, 30)
+    client.force_login(staff)
+    url = reverse("eldercare:adaptation_list")
+
+    first = client.get(url)
+    tampered = client.get(url, {"after": "not-a-cursor"})
+
+    assert tampered.status_code == 200
+    assert [a.pk for a, _ in tampered.context["rows"]] == [a.pk for a, _ in first.context["rows"]]
+
+
+def test_filtering_by_eligibility_logs_an_opening_for_each_row_shown_only(client, world):
+    staff, _builder = make_queue(world, 30)  # every household applied as low income
+    client.force_login(staff)
+    url = reverse("eldercare:adaptation_list")
+
+    first = client.get(url, {"eligibility": Eligibility.LOW_INCOME})
+    shown = {f"eldercare.adaptation:{a.pk}" for a, _overdue in first.context["rows"]}
+    logged = PersonalDataAccess.objects.filter(user=staff, field="eligibility")
+    assert len(shown) == 25
+    assert set(logged.values_list("target", flat=True)) == shown
+    assert logged.count() == 25
+
+    cursor = first.context["keyset"].next_cursor
+    second = client.get(url, {"eligibility": Eligibility.LOW_INCOME, "after": cursor})
+    assert len(second.context["rows"]) == 5
+    assert logged.count() == 30
+
+
+# --- The contractor filter's choices ---------------------------------------------------------
+
+
+def contractor_choices(client, user) -> set[str]:
+    client.force_login(user)
+    response = client.get(reverse("eldercare:adaptation_list"))
+    return {o.name for o in response.context["filter"].filters["contractor"].queryset}
+
+
+def test_the_contractor_filter_offers_the_builders_placed_at_or_above_or_below_ones_areas(
+    client, world
+):
+    a = world.areas
+    other_district = area("Other district", AreaLevel.DISTRICT, a["city"])
+    placed = {
+        "at province": a["province"],
+        "at city": a["city"],
+        "at district": a["district"],
+        "at subdistrict": a["subdistrict"],
+        "at A": a["community_a"],
+        "at B": a["community_b"],
+        "at other district": other_district,
+    }
+    for name, where in placed.items():
+        OrganisationFactory(name=name, type=OrganisationType.CONTRACTOR, area=where)
+    OrganisationFactory(name="a committee at A", area=a["community_a"])
+    above = {"at province", "at city", "at district", "at subdistrict"}
+
+    # Staff are offered what the works form offers for their community.
+    own = contractor_choices(client, world.users["own_staff"])
+    assert own == above | {"at A"}
+    assert own == {o.name for o in contractors_near(a["community_a"])}
+    assert contractor_choices(client, world.users["other_staff"]) == above | {"at B"}
+    # A district's official and eldercare officer: the district's and those above it.
+    for user in (world.users["official"], eldercare_officer(world)):
+        assert contractor_choices(client, user) == above | {"at A", "at B"}
+
+
+def test_the_contractor_filter_still_finds_the_homes_a_county_builder_works_on(client, world):
+    staff, builder = make_queue(world, 6)
+    assert builder.area == world.areas["district"]  # above the staff's community
+    client.force_login(staff)
+
+    response = client.get(reverse("eldercare:adaptation_list"), {"contractor": builder.pk})
+
+    assert response.status_code == 200
+    assert {a.pk for a, _overdue in response.context["rows"]} == set(
+        Adaptation.objects.filter(contractor=builder).values_list("pk", flat=True)
+    )
 
 
 def test_the_queue_filters_overdue_cases(client, world):

@@ -5,8 +5,10 @@ from django.urls import reverse
 
 from elevators.models import Project, Stage
 from elevators.services.projects import project_start
-from housing.models import Person, Relation, Residence
+from housing.models import Estate, Person, Relation, Residence
+from housing.services import registry
 from portal.models import Case
+from portal.services.cases import case_escalate, case_open
 from tests.elevators.helpers import project_with_owners
 from tests.housing.helpers import estate_with_households
 from tests.scope import check_scope
@@ -162,3 +164,94 @@ def test_the_load_generator_adds_projects_in_every_stage_once(demo_data):
     assert elevators_generate(communities=3, today=timezone.localdate()) == "80 elevator projects"
     assert Project.objects.filter(stage=Stage.VOTING, ballots__isnull=False).distinct().count() >= 3
     assert elevators_generate(communities=3, today=timezone.localdate()) == "0 elevator projects"
+
+
+def fill_projects(world, rows, *, community="community_a", staff="own_staff"):
+    """`rows` projects, one per unit of a fresh building, with a yellow mark on some and
+    the stages taking turns; returns them."""
+    actor = world.users[staff]
+    estate = Estate.objects.create(community=world.areas[community], name=f"Estate {community}")
+    building = registry.building_ensure(estate=estate, number="1", floors=6)
+    stages = [Stage.INTENT, Stage.VOTING]
+    projects = []
+    for n in range(rows):
+        case = case_open(
+            kind="elevators.project",
+            actor=actor,
+            community=world.areas[community],
+            title=f"{n + 1}单元 加装电梯",
+        )
+        if n % 3 == 1:
+            case_escalate(case=case, actor=actor)
+        unit = registry.unit_ensure(building=building, number=str(n + 1))
+        projects.append(
+            Project.objects.create(case=case, unit=unit, stage=stages[n % 2], total_cost=1000 + n)
+        )
+    return projects
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_the_project_list_runs_a_fixed_number_of_queries(
+    client, world, rows, django_assert_max_num_queries
+):
+    fill_projects(world, rows)
+    client.force_login(world.users["own_staff"])
+
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("elevators:project_list"))
+    assert len(response.context["object_list"]) == min(rows, 25)
+    assert "text-bg-warning" in response.content.decode()  # the escalated ones' mark
+
+
+def test_the_project_list_pages_by_cursor_newest_first(client, world):
+    fill_projects(world, 30)
+    fill_projects(world, 2, community="community_b", staff="other_staff")
+    client.force_login(world.users["own_staff"])
+    url = reverse("elevators:project_list")
+
+    first = client.get(url)
+    keyset = first.context["keyset"]
+    assert keyset.has_next and not keyset.has_previous
+    assert "page=" not in first.content.decode()
+    second = client.get(url, {"after": keyset.next_cursor})
+
+    rows = list(first.context["object_list"]) + list(second.context["object_list"])
+    assert len(second.context["object_list"]) == 5
+    assert [p.pk for p in rows] == list(
+        Project.objects.filter(case__community=world.areas["community_a"])
+        .order_by("-case__created_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    keys = [(project.case.created_at, project.pk) for project in rows]
+    assert keys == sorted(keys, reverse=True)
+    assert second.context["keyset"].has_previous and not second.context["keyset"].has_next
+    # Back from the second page is the first page again.
+    back = client.get(url, {"after": second.context["keyset"].previous_cursor})
+    assert list(back.context["object_list"]) == list(first.context["object_list"])
+
+
+def test_the_project_list_keeps_its_stage_filter_on_the_next_link(client, world):
+    projects = fill_projects(world, 60)
+    client.force_login(world.users["own_staff"])
+    url = reverse("elevators:project_list")
+
+    first = client.get(url, {"stage": Stage.VOTING})
+    html = first.content.decode()
+    assert "stage=voting" in html.split('rel="next"')[0].rsplit("href", 1)[1]
+    second = client.get(url, {"stage": Stage.VOTING, "after": first.context["keyset"].next_cursor})
+
+    shown = list(first.context["object_list"]) + list(second.context["object_list"])
+    assert sorted(p.pk for p in shown) == sorted(p.pk for p in projects if p.stage == Stage.VOTING)
+    assert not second.context["keyset"].has_next
+
+
+def test_a_tampered_cursor_gives_the_first_page(client, world):
+    fill_projects(world, 30)
+    client.force_login(world.users["own_staff"])
+    url = reverse("elevators:project_list")
+
+    first = client.get(url)
+    response = client.get(url, {"after": "not-a-cursor"})
+
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == list(first.context["object_list"])
