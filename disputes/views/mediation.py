@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from portal.models import Organisation, User
-from portal.querysets import USER_NAME_FIELDS, one_to_one, related_only, sees_internal
+from portal.querysets import one_to_one, sees_internal
 from portal.roles import Action
 from portal.scope import active_memberships, can, get_visible_or_404, may
 from portal.views.accounts import form_error_from
@@ -461,20 +461,17 @@ def mediation_context(dispute: Dispute, user) -> dict:
         context["mediation_return_visits"] = list(
             ReturnVisit.objects.filter(dispute_id=dispute.pk)
             .select_related("visitor")
-            .defer(*related_only("visitor", User, USER_NAME_FIELDS))
             .order_by("due_on", "pk")
         )
     if internal:
         context["mediation_referrals"] = list(
             Referral.objects.filter(dispute_id=dispute.pk)
             .select_related("party")
-            .defer(*related_only("party", Party, {"name"}))
             .order_by("referred_at", "pk")
         )
         context["mediation_extensions"] = list(
             Extension.objects.filter(dispute_id=dispute.pk)
             .select_related("recorded_by")
-            .defer(*related_only("recorded_by", User, USER_NAME_FIELDS))
             .order_by("recorded_at", "pk")
         )
     # Ids of their own: the dispute page holds other blocks' forms too.
