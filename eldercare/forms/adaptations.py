@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -436,7 +437,12 @@ class AdaptationFilter(django_filters.FilterSet):
 
     def by_overdue(self, queryset, name, value):
         now = timezone.now()
-        late = queryset.filter(case__closed_at__isnull=True, case__due_at__lt=now)
         if value:
-            return late
-        return queryset.exclude(pk__in=late.values("pk"))
+            return queryset.filter(case__closed_at__isnull=True, case__due_at__lt=now)
+        # Spelt out rather than "not in the late ones": that subquery read every late
+        # adaptation in reach on each page (0.9 s for a city).
+        return queryset.filter(
+            Q(case__closed_at__isnull=False)
+            | Q(case__due_at__isnull=True)
+            | Q(case__due_at__gte=now)
+        )

@@ -397,6 +397,17 @@ def test_the_queue_filters_overdue_cases(client, world):
     assert [a for a, overdue in response.context["rows"]] == [late]
     assert "overdue" in response.content.decode() or "逾期" in response.content.decode()
 
+    closed = Adaptation.objects.exclude(pk=late.pk).order_by("pk").first()
+    closed.case.due_at = timezone.now() - timezone.timedelta(days=2)
+    closed.case.closed_at = timezone.now()
+    closed.case.save()
+    response = client.get(reverse("eldercare:adaptation_list"), {"overdue": "false"})
+
+    # Not overdue: open and not yet due, without a due date, or closed (late or not).
+    shown = {a.pk for a, _overdue in response.context["rows"]}
+    assert shown == set(Adaptation.objects.exclude(pk=late.pk).values_list("pk", flat=True))
+    assert closed.pk in shown
+
 
 # --- The case page ------------------------------------------------------------------------
 
