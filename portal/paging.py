@@ -35,6 +35,17 @@ class Segment:
     descending: bool = False
 
 
+# A case queue's usual order, for a kind's rows (fields through `case__`): open with a due
+# date, soonest first; open without one, newest first; then closed, most recently closed
+# first. Each segment is served by one of the case table's per-kind indexes when the
+# queryset names the kind.
+CASE_QUEUE_SEGMENTS = [
+    Segment(Q(case__closed_at__isnull=True), "case__due_at"),
+    Segment(Q(case__closed_at__isnull=True, case__due_at__isnull=True), "case__created_at", True),
+    Segment(Q(case__closed_at__isnull=False), "case__closed_at", True),
+]
+
+
 @dataclass
 class KeysetPage:
     object_list: list

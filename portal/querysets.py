@@ -64,10 +64,6 @@ class MembershipQuerySet(ScopedQuerySet):
         return self.filter(ended_at__isnull=True)
 
 
-# What `str(user)` reads: for `related_only` on a user a page names.
-USER_NAME_FIELDS = ("display_name", "username")
-
-
 def related_only(path: str, model, keep) -> list[str]:
     """`defer()` arguments that load only `keep` (and the key) of the related row at
     `path`, for a select_related row a page shows by name: each column a query reads

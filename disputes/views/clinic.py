@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 from django_filters.views import FilterView
 
-from portal.paging import Segment, keyset_page, pk_url
+from portal.paging import CASE_QUEUE_SEGMENTS, keyset_page, pk_url
 from portal.querysets import sees_internal
 from portal.registry import registry
 from portal.roles import Action, Role
@@ -69,16 +69,6 @@ def open_first(disputes):
     return disputes.order_by(
         F("case__closed_at").desc(nulls_first=True), "case__due_at", "-case__created_at"
     )
-
-
-# The queue's order as keyset segments (portal/paging.py), so a page deep in a district's
-# queue costs what the first does: open with a due date, soonest first; open without one,
-# newest first; then closed, most recently closed first.
-QUEUE_SEGMENTS = [
-    Segment(Q(case__closed_at__isnull=True), "case__due_at"),
-    Segment(Q(case__closed_at__isnull=True, case__due_at__isnull=True), "case__created_at", True),
-    Segment(Q(case__closed_at__isnull=False), "case__closed_at", True),
-]
 
 
 # What a row of the dispute table shows (its case's mark and dates included); a dispute's
@@ -160,7 +150,10 @@ class QueueView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = keyset_page(
-            context["object_list"], QUEUE_SEGMENTS, self.request.GET.get("after"), self.per_page
+            context["object_list"],
+            CASE_QUEUE_SEGMENTS,
+            self.request.GET.get("after"),
+            self.per_page,
         )
         url = pk_url("disputes:dispute_detail")
         for dispute in page:

@@ -17,7 +17,7 @@ from django_filters.views import FilterView
 from housing.models import Person
 from housing.services.registry import may_see_sensitive_at, record_sensitive_opening
 from portal.models import Area, Organisation
-from portal.paging import Segment, keyset_page
+from portal.paging import CASE_QUEUE_SEGMENTS, keyset_page
 from portal.querysets import sees_internal
 from portal.roles import Action, OrganisationType
 from portal.rules import ancestor_paths
@@ -81,15 +81,6 @@ def contractors_near(community: Area):
 
 # --- The queue -------------------------------------------------------------------------------
 
-# The queue's order as keyset segments (portal/paging.py), so a page deep in a city's queue
-# costs what the first does: open with a due date, soonest first; open without one, newest
-# first; then closed, most recently closed first.
-QUEUE_SEGMENTS = [
-    Segment(Q(case__closed_at__isnull=True), "case__due_at"),
-    Segment(Q(case__closed_at__isnull=True, case__due_at__isnull=True), "case__created_at", True),
-    Segment(Q(case__closed_at__isnull=False), "case__closed_at", True),
-]
-
 
 def queue_contractors(user):
     """The contractors the queue offers to filter by: those placed in the areas where the
@@ -144,7 +135,10 @@ class AdaptationListView(FilterView):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
         page = keyset_page(
-            context["object_list"], QUEUE_SEGMENTS, self.request.GET.get("after"), self.per_page
+            context["object_list"],
+            CASE_QUEUE_SEGMENTS,
+            self.request.GET.get("after"),
+            self.per_page,
         )
         rows = page.object_list
         eligibility = self.request.GET.get("eligibility")

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.models import Area, Case, Membership, User
-from portal.paging import cursor_at
+from portal.paging import CASE_QUEUE_SEGMENTS, cursor_at
 from portal.roles import AreaLevel, Role
 
 # The top of the generated data: every case is under it (its districts hold ten
@@ -47,10 +47,9 @@ class Command(BaseCommand):
     def handle(self, *args, password, output, **options):
         # Imported here: the disputes app is one of the measured pages, not a dependency.
         from disputes.models import Dispute
-        from disputes.views.clinic import QUEUE_SEGMENTS
 
         # The queue's closed segment, latest first, holds the deep rows.
-        closed_segment = len(QUEUE_SEGMENTS) - 1
+        closed_segment = len(CASE_QUEUE_SEGMENTS) - 1
 
         top = Area.objects.filter(name=GENERATED_CITY, level=AreaLevel.CITY).first()
         if top is None:
@@ -69,7 +68,7 @@ class Command(BaseCommand):
             .select_related("case")
             .order_by("-case__closed_at", "-pk")[max(0, int(total * DEEP_SHARE) - open_count)]
         )
-        cursor = cursor_at(QUEUE_SEGMENTS, closed_segment, deep)
+        cursor = cursor_at(CASE_QUEUE_SEGMENTS, closed_segment, deep)
         sample = disputes.filter(case__community=community).order_by("pk").first()
         queue = reverse("disputes:queue")
         pages = [
